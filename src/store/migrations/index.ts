@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m001 from './001-initial.js';
+
+/**
+ * Every schema migration, in order. Names sort in the order they must run; a migration once
+ * released is never edited, only followed by a new one.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '001-initial': m001,
+};
+
+/** Kysely's migration provider over the static list above (no directory scanning at run time). */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(MIGRATIONS),
+};
