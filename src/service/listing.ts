@@ -1,4 +1,3 @@
-import { CompiledQuery } from 'kysely';
 import type { Logger } from 'pino';
 import type { InstalledPlugin, Supervisor } from '../domain/index.js';
 import {
@@ -17,6 +16,7 @@ import {
   SupervisorRepository,
   installedPluginResource,
   installedPluginSource,
+  runFragment,
   supervisorResource,
   supervisorSource,
   type Store,
@@ -118,10 +118,8 @@ export class ListingService {
   }
 
   async #count(fragment: SqlFragment): Promise<number> {
-    const rows = await this.#store.db.executeQuery<{ total_count: number }>(
-      CompiledQuery.raw(fragment.sql, fragment.params),
-    );
-    return Number(rows.rows[0]?.total_count ?? 0);
+    const rows = await runFragment<{ total_count: number }>(this.#store.db, fragment);
+    return Number(rows[0]?.total_count ?? 0);
   }
 }
 

@@ -1,7 +1,6 @@
-import { CompiledQuery } from 'kysely';
 import { InvalidQueryError } from '../domain/index.js';
 import type { ResourceSchema, SqlDialect, SqlFragment } from '../query/index.js';
-import type { Store } from '../store/index.js';
+import { runFragment, type Store } from '../store/index.js';
 
 /**
  * The statistics half of the query layer (issue #3): `parseStatQuery` validates a core
@@ -60,16 +59,12 @@ export async function runStat(
   }
   const parsed = engine.parseStatQuery(run.schema, run.query);
   const compiled = engine.compileStat(run.schema, run.source, parsed as never, run.dialect);
-  const rows = await run.store.db.executeQuery<Record<string, unknown>>(
-    CompiledQuery.raw(compiled.select.sql, compiled.select.params),
-  );
+  const rows = await runFragment<Record<string, unknown>>(run.store.db, compiled.select);
   const mapRow = compiled.mapRow ?? ((row: Record<string, unknown>) => row);
-  const answer: Record<string, unknown> = { results: rows.rows.map(mapRow) };
+  const answer: Record<string, unknown> = { results: rows.map(mapRow) };
   if (compiled.count !== undefined) {
-    const count = await run.store.db.executeQuery<Record<string, unknown>>(
-      CompiledQuery.raw(compiled.count.sql, compiled.count.params),
-    );
-    answer['total_count'] = Number(Object.values(count.rows[0] ?? {})[0] ?? 0);
+    const count = await runFragment<Record<string, unknown>>(run.store.db, compiled.count);
+    answer['total_count'] = Number(Object.values(count[0] ?? {})[0] ?? 0);
   }
   return answer;
 }

@@ -18,3 +18,4 @@ export {
   type InstanceKey,
   type NewInstalledPlugin,
 } from './installed-plugin-repository.js';
+export { runFragment } from './raw-query.js';

@@ -1,6 +1,7 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { InstalledPlugin, PluginState } from '../domain/index.js';
 import type { SqlFragment } from '../query/index.js';
+import { runFragment } from './raw-query.js';
 import { installedPluginSource } from './resources.js';
 import type { Database, InstalledPluginsTable } from './schema.js';
 
@@ -152,10 +153,8 @@ export class InstalledPluginRepository {
 
   /** Runs a compiled query over `installedPluginSource` and maps its rows to domain values. */
   async select(fragment: SqlFragment): Promise<InstalledPlugin[]> {
-    const result = await this.#db.executeQuery<Record<string, unknown>>(
-      CompiledQuery.raw(fragment.sql, fragment.params),
-    );
-    return result.rows.map(toInstalledPlugin);
+    const rows = await runFragment<Record<string, unknown>>(this.#db, fragment);
+    return rows.map(toInstalledPlugin);
   }
 }
 

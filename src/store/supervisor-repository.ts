@@ -1,6 +1,7 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { JsonObject, Supervisor, SupervisorState } from '../domain/index.js';
 import type { SqlFragment } from '../query/index.js';
+import { runFragment } from './raw-query.js';
 import type { Database, SupervisorsTable } from './schema.js';
 
 /** A supervisor as stored, with the columns the API never shows (secret hash, registered flag). */
@@ -104,10 +105,8 @@ export class SupervisorRepository {
 
   /** Runs a compiled list query (from `compileList`) over the supervisor source. */
   async select(fragment: SqlFragment): Promise<Supervisor[]> {
-    const rows = await this.#db.executeQuery<SupervisorsTable>(
-      CompiledQuery.raw(fragment.sql, fragment.params),
-    );
-    return rows.rows.map((row) => toSupervisor(fromRow(row)));
+    const rows = await runFragment<SupervisorsTable>(this.#db, fragment);
+    return rows.map((row) => toSupervisor(fromRow(row)));
   }
 }
 
