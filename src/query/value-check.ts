@@ -44,6 +44,7 @@ export function checkConditionValue(
   const name = key.key;
   const type = 'kind' in key ? operandTypeOf(key) : key.type;
   checkShape(name, operator, value);
+  checkWellFormed(name, value);
   checkOperatorFits(name, type, operator);
 
   if (operator === 'exists') return value;
@@ -55,6 +56,17 @@ export function checkConditionValue(
   const allowNull =
     operator === 'eq' || operator === 'not' || operator === 'in' || operator === 'not_in';
   return checkAll(value, (v) => checkScalar(name, type, operator, v, allowNull));
+}
+
+/** Text that is not well-formed Unicode (a lone surrogate) cannot be stored or compared. */
+function checkWellFormed(key: string, value: unknown): void {
+  const texts = Array.isArray(value) ? value : [value];
+  if (texts.some((t) => typeof t === 'string' && /\p{Surrogate}/u.test(t))) {
+    throw new InvalidQueryError(
+      key,
+      'text values must be well-formed Unicode (no lone surrogates)',
+    );
+  }
 }
 
 function checkShape(key: string, operator: Operator, value: unknown): void {
@@ -169,8 +181,7 @@ function checkMatch(key: string, value: Record<string, unknown>): Record<string,
     if (v !== null && typeof v === 'object') {
       throw new InvalidQueryError(key, `match field ${field} needs a scalar value`);
     }
-    out[field] = checkJsonScalar(key, 'eq', v);
-    if (v === null) out[field] = null;
+    out[field] = v === null ? null : checkJsonScalar(key, 'eq', v);
   }
   return out;
 }
