@@ -121,6 +121,36 @@ export class PluginEndpointRepository {
     return row === undefined ? undefined : toInstanceRow(row);
   }
 
+  /**
+   * True when `domainId` may see the instance: it runs on one of the domain's supervisors, or the
+   * domain asked for it (the same rule as list_plugins).
+   */
+  async isVisibleTo(domainId: string, key: InstanceIdentity): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('installed_plugins as ip')
+      .innerJoin('supervisors as s', 's.supervisor_id', 'ip.supervisor_id')
+      .select('ip.supervisor_id')
+      .where('ip.supervisor_id', '=', key.supervisor_id)
+      .where('ip.plugin_id', '=', key.plugin_id)
+      .where('ip.version', '=', key.version)
+      .where((eb) =>
+        eb.or([
+          eb('s.domain_id', '=', domainId),
+          eb.exists(
+            eb
+              .selectFrom('installed_plugin_domains as u')
+              .select('u.domain_id')
+              .whereRef('u.supervisor_id', '=', 'ip.supervisor_id')
+              .whereRef('u.plugin_id', '=', 'ip.plugin_id')
+              .whereRef('u.version', '=', 'ip.version')
+              .where('u.domain_id', '=', domainId),
+          ),
+        ]),
+      )
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** ENABLED supervisors that are `domainId`'s own or public: the candidates for placement. */
   async placementCandidates(domainId: string): Promise<PlacementCandidate[]> {
     const rows = await this.#db
