@@ -39,9 +39,10 @@ describe('the domain a request acts in', () => {
     assert.equal(effectiveDomain(adminA, undefined), 'domain-a');
   });
 
-  it('lets the system role choose, metadata first, then the body', () => {
+  it('lets the system role choose, the body first, then metadata', () => {
     assert.equal(effectiveDomain(system, 'domain-b'), 'domain-b');
-    assert.equal(effectiveDomain(systemInB, 'domain-a'), 'domain-b');
+    assert.equal(effectiveDomain(systemInB, 'domain-a'), 'domain-a');
+    assert.equal(effectiveDomain(systemInB, undefined), 'domain-b');
     assert.throws(() => effectiveDomain(system, undefined), RequiredParameterError);
     assert.throws(() => effectiveDomain(system, ''), RequiredParameterError);
   });

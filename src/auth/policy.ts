@@ -2,8 +2,8 @@
  * Who may do what (SPEC §6), as pure functions over the Caller that the services call at the top
  * of every method. The rules:
  *
- * - SYSTEM acts in any domain, chosen by metadata `x_domain_id` or else the request's
- *   `domain_id`; it alone sets or changes `is_public` and manages public supervisors.
+ * - SYSTEM acts in any domain, chosen by the request's `domain_id` or else metadata
+ *   `x_domain_id`; it alone sets or changes `is_public` and manages public supervisors.
  * - DOMAIN_ADMIN acts in its token's domain only; the request's `domain_id` is ignored. Another
  *   domain's supervisor is NOT_FOUND, never PERMISSION_DENIED, so its existence never leaks.
  * - SUPERVISOR (an agent) may only `publish` as the supervisor name in its token and
@@ -44,8 +44,9 @@ export function assertMayCall(caller: Caller, method: ApiMethod): void {
 }
 
 /**
- * The domain a request acts in. SYSTEM: metadata `x_domain_id` if given, else the request's
- * `domain_id`. Every other role: the token's domain, whatever the request says.
+ * The domain a request acts in. SYSTEM: the request's `domain_id` if given, else metadata
+ * `x_domain_id` (or the token's default domain). Every other role: the token's domain, whatever
+ * the request says.
  *
  * @throws RequiredParameterError('domain_id') when no domain can be determined.
  */

@@ -1,5 +1,3 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   DEFAULT_TOKEN_TTL,
@@ -22,11 +20,12 @@ const ROLE_ALIASES: Record<string, Role> = {
 };
 
 /**
- * The data dir client and server commands default to: `$PLUGVISOR_DATA_DIR`, else
- * `~/.plugvisor`.
+ * The data dir client and server commands default to: `$PLUGVISOR_DATA_DIR`, else `./.plugvisor`
+ * (as `serve` and `up`).
  */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.PLUGVISOR_DATA_DIR ?? join(homedir(), '.plugvisor');
+  const fromEnv = env.PLUGVISOR_DATA_DIR;
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : './.plugvisor';
 }
 
 /**
