@@ -53,7 +53,7 @@ export function assertMayCall(caller: Caller, method: ApiMethod): void {
 export function effectiveDomain(caller: Caller, requestDomainId: string | undefined): string {
   const domainId =
     caller.role === 'SYSTEM'
-      ? (caller.domainId ?? nonEmptyOrUndefined(requestDomainId))
+      ? (nonEmptyOrUndefined(requestDomainId) ?? caller.domainId)
       : caller.domainId;
   if (domainId === undefined || domainId === '') throw new RequiredParameterError('domain_id');
   return domainId;
