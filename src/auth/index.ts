@@ -4,3 +4,4 @@ export * from './authenticator.js';
 export * from './policy.js';
 export * from './local-token.js';
 export * from './redact.js';
+export * from './secret-hash.js';
