@@ -5,3 +5,5 @@ export * from './ids.js';
 export * from './time.js';
 export * from './version.js';
 export * from './placement.js';
+export * from './duration.js';
+export * from './liveness.js';
