@@ -23,11 +23,7 @@ export {
   type PluginEndpoint,
 } from './plugin-service.js';
 export { pluginRequests } from './plugin-requests.js';
-export {
-  CleanupJob,
-  DEFAULT_UNUSED_AFTER_MS,
-  DEFAULT_CLEANUP_INTERVAL_MS,
-} from './cleanup-job.js';
+export { CleanupJob, DEFAULT_UNUSED_AFTER_MS, DEFAULT_CLEANUP_INTERVAL_MS } from './cleanup-job.js';
 export { InstanceWaiters, isReady } from './instance-waiters.js';
 
 /** What the transports serve: one object per API service, plus what they share. */

@@ -15,6 +15,7 @@ import {
 import type { Store } from '../store/index.js';
 import {
   PluginEndpointRepository,
+  identityOf,
   type ClaimRequest,
   type InstanceIdentity,
   type PlacedInstance,
@@ -165,7 +166,7 @@ export class PluginService {
   /** The instance that serves `want`: an existing usable one, else the claimed or a new one. */
   async #findOrCreate(want: ClaimRequest): Promise<InstanceIdentity> {
     const existing = await this.#findUsable(this.#repo(), want);
-    const key = existing ?? (await this.#claim(want));
+    const key = existing === undefined ? await this.#claim(want) : identityOf(existing);
 
     await this.#useInstance(key, want.domain_id);
     return key;
