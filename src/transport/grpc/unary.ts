@@ -7,8 +7,16 @@ import { STATUS_BY_KIND, grpcDetails } from '../errors.js';
 import { jsonToMessage, messageToJson } from '../proto-json.js';
 import { callerFrom } from './caller.js';
 
-/** A use case as the gRPC edge calls it: the caller and the request as JSON, the answer as JSON. */
-export type UnaryUseCase = (caller: Caller, request: Record<string, unknown>) => Promise<unknown>;
+/**
+ * A use case as the gRPC edge calls it: the caller and the request as JSON, the answer as JSON.
+ * `signal` aborts when the client cancels the call or its deadline passes, so that a long wait
+ * (get_plugin_endpoint) ends with it.
+ */
+export type UnaryUseCase = (
+  caller: Caller,
+  request: Record<string, unknown>,
+  signal: AbortSignal,
+) => Promise<unknown>;
 
 /** Everything a handler needs besides its use case. */
 export interface HandlerContext {
@@ -30,13 +38,15 @@ export function unaryHandler(
   return (call, callback) => {
     const started = Date.now();
     let caller: Caller | undefined;
+    const cancelled = new AbortController();
+    call.once('cancelled', () => cancelled.abort(new Error('the client cancelled the call')));
     const run = async (): Promise<unknown> => {
       caller = callerFrom(call.metadata);
       if (isUndecodable(call.request)) {
         throw new InvalidParameterError('request', `not a valid ${method.requestType} message`);
       }
       const request = messageToJson(ctx.defs, method.requestType, call.request);
-      const answer = await useCase(caller, request);
+      const answer = await useCase(caller, request, cancelled.signal);
       return jsonToMessage(ctx.defs, method.responseType, answer ?? {});
     };
     run().then(

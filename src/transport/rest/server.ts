@@ -11,13 +11,14 @@ import type { Logger } from 'pino';
 import { PlugvisorError } from '../../domain/index.js';
 import type { Services } from '../../service/index.js';
 import { STATUS_BY_KIND } from '../errors.js';
+import { pluginRoutes } from './plugin-routes.js';
 import { supervisorRoutes } from './supervisor-routes.js';
 
-/** One API resource over REST: a Fastify plugin given the services. Issue #4 adds its own. */
+/** One API resource over REST: a Fastify plugin given the services (Supervisor, Plugin). */
 export type RestModule = (services: Services) => FastifyPluginAsync;
 
 /** The modules `buildRestServer` serves when none are given. */
-export const DEFAULT_REST_MODULES: readonly RestModule[] = [supervisorRoutes];
+export const DEFAULT_REST_MODULES: readonly RestModule[] = [supervisorRoutes, pluginRoutes];
 
 /** Options of `buildRestServer`. */
 export interface RestServerOptions {
