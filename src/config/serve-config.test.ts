@@ -16,14 +16,13 @@ function configFile(text: string): string {
 
 describe('serve settings', () => {
   it('uses the documented defaults', () => {
-    assert.deepEqual(loadServeConfig({}, {}), {
-      grpcPort: 50051,
-      httpPort: 8000,
-      host: '127.0.0.1',
-      dataDir: './.plugvisor',
-      database: 'sqlite:.plugvisor/plugvisor.db',
-      logLevel: 'info',
-    });
+    const config = loadServeConfig({}, {});
+    assert.equal(config.grpcPort, 50051);
+    assert.equal(config.httpPort, 8000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.dataDir, './.plugvisor');
+    assert.equal(config.database, 'sqlite:.plugvisor/plugvisor.db');
+    assert.equal(config.logLevel, 'info');
   });
 
   it('takes a flag over the environment over the config file over the default', () => {

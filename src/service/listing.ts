@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { InstalledPlugin, Supervisor } from '../domain/index.js';
+import type { Clock, InstalledPlugin, Supervisor } from '../domain/index.js';
 import {
   compileList,
   parseListQuery,
@@ -21,7 +21,7 @@ import {
   supervisorSource,
   type Store,
 } from '../store/index.js';
-import { runStat, type StatEngine } from './stat.js';
+import { runStat } from './stat.js';
 import type { ListPluginsRequest, ListSupervisorsRequest } from './validation.js';
 
 /** One page of a list answer; `total_count` counts every match, not just the page. */
@@ -38,13 +38,13 @@ export interface Page<T> {
 export class ListingService {
   readonly #store: Store;
   readonly #dialect: SqlDialect;
-  readonly #stat: StatEngine | undefined;
+  readonly #clock: Clock;
   readonly #log: Logger;
 
-  constructor(store: Store, stat: StatEngine | undefined, logger: Logger) {
+  constructor(store: Store, clock: Clock, logger: Logger) {
     this.#store = store;
     this.#dialect = sqliteDialect;
-    this.#stat = stat;
+    this.#clock = clock;
     this.#log = logger;
   }
 
@@ -54,7 +54,7 @@ export class ListingService {
     request: ListSupervisorsRequest,
   ): Promise<Page<Partial<Supervisor>>> {
     const schema = supervisorResource;
-    const query = parseListQuery(schema, request.query);
+    const query = parseListQuery(schema, request.query, { clock: this.#clock });
     query.filter.push(
       ...directConditions(schema, {
         supervisor_id: request.supervisor_id,
@@ -72,7 +72,7 @@ export class ListingService {
     request: ListPluginsRequest,
   ): Promise<Page<Partial<InstalledPlugin>>> {
     const schema = installedPluginResource;
-    const query = parseListQuery(schema, request.query);
+    const query = parseListQuery(schema, request.query, { clock: this.#clock });
     query.filter.push(
       ...directConditions(schema, {
         supervisor_id: request.supervisor_id,
@@ -89,11 +89,12 @@ export class ListingService {
 
   /** A StatisticsQuery over the supervisors of `domainId`. */
   async statSupervisors(domainId: string, query: unknown): Promise<Record<string, unknown>> {
-    return runStat(this.#stat, {
+    return runStat({
       store: this.#store,
       schema: supervisorResource,
       source: supervisorSource(domainId),
       dialect: this.#dialect,
+      clock: this.#clock,
       query,
     });
   }
@@ -110,7 +111,7 @@ export class ListingService {
     const rows = query.countOnly ? [] : await select(compiled.select);
     this.#log.debug({ resource: schema.name, durationMs: Date.now() - started }, 'List query ran');
 
-    const keys = query.minimal ? schema.minimalFields : query.only;
+    const keys = query.only ?? (query.minimal ? schema.minimalFields : undefined);
     return {
       results: keys === undefined ? rows : rows.map((r) => project(r, keys)),
       total_count: total,
