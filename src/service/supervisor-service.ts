@@ -30,7 +30,7 @@ import type { Caller } from './caller.js';
 import type { ServiceEvents } from './events.js';
 import type { ListingService } from './listing.js';
 import { type Page } from './listing.js';
-import { hashSecret, verifySecret } from './secret.js';
+import { SecretVerifier, hashSecret } from './secret.js';
 import { effectiveDomain } from './tenancy.js';
 import {
   parseRequest,
@@ -80,6 +80,7 @@ export class SupervisorService {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #listing: ListingService;
+  readonly #secrets = new SecretVerifier();
 
   constructor(options: SupervisorServiceOptions) {
     this.#store = options.store;
@@ -277,6 +278,8 @@ export class SupervisorService {
       secret_hash: request.secret_key === undefined ? '' : await hashSecret(request.secret_key),
       registered: false,
     };
+    if (request.secret_key !== undefined)
+      this.#secrets.remember(request.secret_key, record.secret_hash);
     if (!(await repo.insertIfAbsent(record))) return undefined;
     this.#log.info({ supervisorId: record.supervisor_id, domainId }, 'Supervisor created');
     return record;
@@ -287,7 +290,7 @@ export class SupervisorService {
     for (let attempt = 0; attempt < MAX_STATE_RETRIES; attempt++) {
       const current = await repo.findByHostname(domainId, request.hostname);
       if (current === undefined) throw new NotFoundError('hostname', request.hostname);
-      await checkSecret(current, request.secret_key);
+      await checkSecret(this.#secrets, current, request.secret_key);
 
       const now = isoTime(this.#clock.now());
       const state = stateAfterPublish(current.state, current.registered);
@@ -394,9 +397,13 @@ function updatableFields(request: RegisterRequest) {
   };
 }
 
-async function checkSecret(record: SupervisorRecord, secret: string | undefined): Promise<void> {
+async function checkSecret(
+  verifier: SecretVerifier,
+  record: SupervisorRecord,
+  secret: string | undefined,
+): Promise<void> {
   if (record.secret_hash === '') return;
-  if (secret !== undefined && (await verifySecret(secret, record.secret_hash))) return;
+  if (secret !== undefined && (await verifier.verify(secret, record.secret_hash))) return;
   throw new PermissionDeniedError(
     `secret_key does not match the one supervisor ${record.supervisor_id} was published with`,
   );
