@@ -5,7 +5,8 @@ import { PlugvisorError } from '../../domain/index.js';
 import type { Caller } from '../../service/index.js';
 import { STATUS_BY_KIND, grpcDetails } from '../errors.js';
 import { jsonToMessage, messageToJson } from '../proto-json.js';
-import { callerFrom } from './caller.js';
+import type { Authenticator } from '../../auth/index.js';
+import { callerFrom, requestIdFrom } from './caller.js';
 
 /** A use case as the gRPC edge calls it: the caller and the request as JSON, the answer as JSON. */
 export type UnaryUseCase = (caller: Caller, request: Record<string, unknown>) => Promise<unknown>;
@@ -14,6 +15,7 @@ export type UnaryUseCase = (caller: Caller, request: Record<string, unknown>) =>
 export interface HandlerContext {
   defs: PackageDefinition;
   logger: Logger;
+  authenticator: Authenticator;
 }
 
 /**
@@ -31,7 +33,7 @@ export function unaryHandler(
     const started = Date.now();
     let caller: Caller | undefined;
     const run = async (): Promise<unknown> => {
-      caller = callerFrom(call.metadata);
+      caller = await callerFrom(ctx.authenticator, call.metadata);
       const request = messageToJson(ctx.defs, method.requestType, call.request);
       const answer = await useCase(caller, request);
       return jsonToMessage(ctx.defs, method.responseType, answer ?? {});
@@ -45,7 +47,7 @@ export function unaryHandler(
         callback(null, response);
       },
       (err: unknown) => {
-        const requestId = caller?.requestId ?? 'unknown';
+        const requestId = caller?.requestId ?? requestIdFrom(call.metadata);
         callback(toServiceError(ctx.logger, method.path, requestId, err, Date.now() - started));
       },
     );
