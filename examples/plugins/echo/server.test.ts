@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
@@ -16,7 +16,7 @@ const serverJs = join(here, 'server.js');
 const protoDir = join(here, '../../../../examples/plugins/echo');
 
 describe('the echo example plugin', () => {
-  it('serves health, get_version and echo on the port from its environment, and exits 0 on SIGTERM', async () => {
+  it('serves health, get_version and echo on the port from its environment, and exits 0 on SIGTERM', async (t) => {
     const port = await findFreePort();
     const child = spawn(process.execPath, [serverJs], {
       env: {
@@ -27,7 +27,7 @@ describe('the echo example plugin', () => {
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    after(() => child.kill('SIGKILL'));
+    t.after(() => child.kill('SIGKILL'));
 
     assert.equal(
       await waitUntilServing('127.0.0.1', port, { signal: AbortSignal.timeout(10_000) }),
@@ -41,7 +41,7 @@ describe('the echo example plugin', () => {
       grpc.credentials.createInsecure(),
     );
     const echo = new services.Echo(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    after(() => {
+    t.after(() => {
       serverInfo.close();
       echo.close();
     });
