@@ -3,3 +3,7 @@ export * from './supervisor.js';
 export * from './installed-plugin.js';
 export * from './ids.js';
 export * from './time.js';
+export * from './version.js';
+export * from './placement.js';
+export * from './duration.js';
+export * from './liveness.js';

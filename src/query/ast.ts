@@ -1,7 +1,7 @@
 /**
- * The typed form of SpaceONE's core Query, after parsing and validation. Transports hand the
- * parser plain JSON (the REST body, or the gRPC message converted to JSON); everything past the
- * parser works on these nodes only.
+ * The typed form of SpaceONE's core Query and StatisticsQuery, after parsing and validation.
+ * Transports hand the parsers plain JSON (the REST body, or the gRPC message converted to JSON);
+ * everything past the parsers works on these nodes only.
  */
 
 /** Value types a queryable key can have; the compiler chooses SQL per type. */
@@ -64,7 +64,11 @@ export type Operator =
 /** A scalar from a filter value (JSON). */
 export type Scalar = string | number | boolean | null;
 
-/** One validated filter condition. `value` is already checked against the operator's arity. */
+/**
+ * One validated filter condition. `value` is checked and normalised for the key's type: times
+ * are ISO 8601 with milliseconds (`timediff_*` already evaluated against the clock), list
+ * operators carry arrays, `match` carries an object of scalars, `exists` a boolean.
+ */
 export interface Condition {
   key: KeyRef;
   operator: Operator;
@@ -84,7 +88,7 @@ export interface ListQuery {
   sort: SortKey[];
   page: { start: number; limit: number };
   countOnly: boolean;
-  /** Keys to return, or undefined for all. */
+  /** Field names to return, or undefined for all. */
   only: string[] | undefined;
   minimal: boolean;
 }

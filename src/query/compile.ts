@@ -1,16 +1,15 @@
-import { InvalidQueryError } from '../domain/errors.js';
-import type { Condition, KeyRef, ListQuery, ResourceSchema } from './ast.js';
+import type { Condition, ListQuery, ResourceSchema } from './ast.js';
+import { compileCondition, operandOf, operandValue } from './condition.js';
 import type { SqlDialect } from './dialect/dialect.js';
+import { allOf, anyOf, join, raw, sql, type SqlFragment } from './sql.js';
 
-/** SQL text with its bound parameters, in placeholder order. */
-export interface SqlFragment {
-  sql: string;
-  params: unknown[];
-}
+export type { SqlFragment } from './sql.js';
 
 /** The two statements a list query needs: the page of rows and the count of every match. */
 export interface CompiledList {
+  /** The page of rows, or no rows for `count_only`. Column names are the API field names. */
   select: SqlFragment;
+  /** One row with `total_count`: every match, regardless of the page. */
   count: SqlFragment;
 }
 
@@ -18,6 +17,9 @@ export interface CompiledList {
  * Compiles a validated list query over `source` (a table name or a parenthesised subquery with
  * an alias, whose columns are the schema's columns) into parameterised SQL. Every user value is a
  * bound parameter; keys reach the SQL text only through the schema's allow-list.
+ *
+ * The select returns every column of the source, or only the fields named by `only` (or the
+ * schema's `minimalFields` for `minimal`), ordered by the sort keys then the schema's tiebreak.
  */
 export function compileList(
   schema: ResourceSchema,
@@ -25,116 +27,74 @@ export function compileList(
   query: ListQuery,
   dialect: SqlDialect,
 ): CompiledList {
-  const params: unknown[] = [...source.params];
-  const where = compileWhere(schema, query, dialect, params);
-  const from = `FROM ${source.sql}${where === '' ? '' : ` WHERE ${where}`}`;
-  const count = {
-    sql: dialect.finish(`SELECT count(*) AS total_count ${from}`),
-    params: [...params],
-  };
+  const where = compileWhere(schema, query, dialect);
+  const from = sql`FROM ${source} WHERE ${where}`;
+  const count = sql`SELECT count(*) AS total_count ${from}`;
 
-  const order = compileOrder(schema, query, dialect, params);
-  let sql = `SELECT * ${from} ORDER BY ${order}`;
-  if (query.page.limit > 0) {
-    sql += ' LIMIT ? OFFSET ?';
-    params.push(query.page.limit, (query.page.start - 1) * query.page.limit);
+  const columns = selectedColumns(schema, query);
+  let select = sql`SELECT ${raw(columns)} ${from} ORDER BY ${compileOrder(schema, query, dialect)}`;
+  if (query.countOnly) select = sql`${select} LIMIT 0`;
+  else if (query.page.limit > 0) {
+    const offset = (query.page.start - 1) * query.page.limit;
+    select = sql`${select} ${dialect.limitOffset(query.page.limit, offset)}`;
   }
-  return { select: { sql: dialect.finish(sql), params }, count };
+  return { select: finish(select, dialect), count: finish(count, dialect) };
 }
 
-function compileWhere(
+/**
+ * The WHERE condition of `filter`, `filter_or` and `keyword`: filters AND-ed, the `filter_or`
+ * group OR-ed and AND-ed with them, keyword words OR-ed over the schema's keyword fields.
+ */
+export function compileWhere(
   schema: ResourceSchema,
-  query: ListQuery,
+  query: Pick<ListQuery, 'filter' | 'filterOr' | 'keyword'>,
   dialect: SqlDialect,
-  params: unknown[],
-): string {
-  const parts = query.filter.map((c) => compileCondition(c, dialect, params));
-  if (query.filterOr.length > 0) {
-    parts.push(`(${query.filterOr.map((c) => compileCondition(c, dialect, params)).join(' OR ')})`);
-  }
-  if (query.keyword.length > 0) parts.push(compileKeyword(schema, query.keyword, dialect, params));
-  return parts.map((p) => `(${p})`).join(' AND ');
+): SqlFragment {
+  const parts = query.filter.map((c) => conditionSql(c, dialect));
+  if (query.filterOr.length > 0)
+    parts.push(anyOf(query.filterOr.map((c) => conditionSql(c, dialect))));
+  if (query.keyword.length > 0) parts.push(compileKeyword(schema, query.keyword, dialect));
+  return allOf(parts);
 }
 
-function compileKeyword(
-  schema: ResourceSchema,
-  words: string[],
-  dialect: SqlDialect,
-  params: unknown[],
-): string {
-  const ors: string[] = [];
+/** Applies the dialect's placeholder rewrite to a finished statement. */
+export function finish(fragment: SqlFragment, dialect: SqlDialect): SqlFragment {
+  return { sql: dialect.finish(fragment.sql), params: fragment.params };
+}
+
+function conditionSql(c: Condition, dialect: SqlDialect): SqlFragment {
+  return compileCondition(operandOf(c.key), c.operator, c.value, dialect);
+}
+
+function compileKeyword(schema: ResourceSchema, words: string[], dialect: SqlDialect): SqlFragment {
+  const ors: SqlFragment[] = [];
   for (const word of words) {
     for (const key of schema.keywordFields) {
       const field = schema.fields[key];
-      if (field === undefined) continue;
-      ors.push(dialect.containsIgnoreCase(field.column));
-      params.push(word);
+      if (field !== undefined) ors.push(dialect.containsIgnoreCase(raw(field.column), word));
     }
   }
-  return ors.join(' OR ');
+  return anyOf(ors);
 }
 
-function compileCondition(c: Condition, dialect: SqlDialect, params: unknown[]): string {
-  const expr = keyExpr(c.key, dialect, params);
-  switch (c.operator) {
-    case 'eq':
-      if (c.value === null) return `${expr} IS NULL`;
-      params.push(toSqlValue(c.key, c.value));
-      return `${expr} = ?`;
-    case 'not':
-      if (c.value === null) return `${expr} IS NOT NULL`;
-      params.push(toSqlValue(c.key, c.value));
-      return `(${expr} IS NULL OR ${expr} <> ?)`;
-    case 'in':
-    case 'not_in':
-      return compileIn(c, expr, params);
-    case 'contain':
-      params.push(String(c.value));
-      return dialect.containsIgnoreCase(expr);
-    default:
-      throw new InvalidQueryError(c.key.key, `operator ${c.operator} is not supported`);
-  }
+function selectedColumns(schema: ResourceSchema, query: ListQuery): string {
+  const names = query.minimal && query.only === undefined ? schema.minimalFields : query.only;
+  if (names === undefined) return '*';
+  return names
+    .map((name) => {
+      const column = schema.fields[name]?.column ?? schema.jsonFields[name] ?? name;
+      return column === name ? column : `${column} AS ${name}`;
+    })
+    .join(', ');
 }
 
-function compileIn(c: Condition, expr: string, params: unknown[]): string {
-  const values = (c.value as unknown[]).map((v) => toSqlValue(c.key, v));
-  const negate = c.operator === 'not_in';
-  if (values.length === 0) return negate ? '1 = 1' : '1 = 0';
-  params.push(...values);
-  const list = `${expr} IN (${values.map(() => '?').join(', ')})`;
-  return negate ? `(${expr} IS NULL OR NOT ${list})` : list;
-}
-
-function keyExpr(key: KeyRef, dialect: SqlDialect, params: unknown[]): string {
-  if (key.kind === 'column') return key.column;
-  const json = dialect.jsonText(key.column);
-  params.push(json.param(key.path));
-  return json.sql;
-}
-
-function toSqlValue(key: KeyRef, value: unknown): unknown {
-  if (key.kind === 'column' && key.type === 'boolean') {
-    if (typeof value !== 'boolean') throw new InvalidQueryError(key.key, 'needs true or false');
-    return value ? 1 : 0;
-  }
-  if (typeof value === 'object' && value !== null) {
-    throw new InvalidQueryError(key.key, 'needs a scalar value');
-  }
-  return value;
-}
-
-function compileOrder(
-  schema: ResourceSchema,
-  query: ListQuery,
-  dialect: SqlDialect,
-  params: unknown[],
-): string {
-  const parts = query.sort.map(
-    (s) => `${keyExpr(s.key, dialect, params)} ${s.desc ? 'DESC' : 'ASC'}`,
+function compileOrder(schema: ResourceSchema, query: ListQuery, dialect: SqlDialect): SqlFragment {
+  const parts = query.sort.map((s) =>
+    dialect.orderTerm(operandValue(operandOf(s.key), dialect), s.desc),
   );
   for (const key of schema.tiebreak) {
     const field = schema.fields[key];
-    if (field !== undefined) parts.push(`${field.column} ASC`);
+    if (field !== undefined) parts.push(dialect.orderTerm(raw(field.column), false));
   }
-  return parts.join(', ');
+  return join(parts, ', ');
 }

@@ -1,5 +1,7 @@
 import { InvalidQueryError } from '../domain/errors.js';
+import { systemClock, type Clock } from '../domain/time.js';
 import type { Condition, KeyRef, ListQuery, Operator, ResourceSchema, SortKey } from './ast.js';
+import { checkConditionValue } from './value-check.js';
 
 const OPERATORS: ReadonlySet<string> = new Set<Operator>([
   'eq',
@@ -28,31 +30,36 @@ const OPERATORS: ReadonlySet<string> = new Set<Operator>([
   'timediff_lte',
 ]);
 
-const LIST_OPERATORS: ReadonlySet<string> = new Set([
-  'in',
-  'not_in',
-  'contain_in',
-  'not_contain_in',
-  'regex_in',
-]);
-
 /** Largest page size a caller may ask for; larger limits are refused rather than truncated. */
 export const MAX_PAGE_LIMIT = 10_000;
 
+/** Characters refused in a dotted key's path segments: JSON-path syntax and quoting. */
+const PATH_METACHARACTERS = /["'\\$[\]*`\u0000-\u001f]/;
+
+/** Options shared by the query parsers. */
+export interface ParseOptions {
+  /** The clock `timediff_*` expressions are evaluated against (default: the system clock). */
+  clock?: Clock;
+}
+
 /**
  * Parses a core Query (plain JSON, `k/v/o` or `key/value/operator` spelling) against a resource's
- * allow-list.
+ * allow-list, checking every value against its key's type and operator.
  *
- * @throws InvalidQueryError naming the key or operator at fault.
+ * @throws InvalidQueryError naming the key, operator or field at fault.
  */
-export function parseListQuery(schema: ResourceSchema, input: unknown): ListQuery {
+export function parseListQuery(
+  schema: ResourceSchema,
+  input: unknown,
+  options: ParseOptions = {},
+): ListQuery {
   const q = asObject(input ?? {}, 'query');
   return {
-    filter: parseConditions(schema, q['filter'], 'query.filter'),
-    filterOr: parseConditions(schema, q['filter_or'], 'query.filter_or'),
-    keyword: parseKeyword(q['keyword']),
+    filter: parseConditions(schema, q['filter'], 'query.filter', options),
+    filterOr: parseConditions(schema, q['filter_or'], 'query.filter_or', options),
+    keyword: parseKeyword(q['keyword'], 'query.keyword'),
     sort: parseSort(schema, q['sort']),
-    page: parsePage(q['page']),
+    page: parsePage(q['page'], 'query.page'),
     countOnly: parseBool(q['count_only'], 'query.count_only'),
     only: parseOnly(schema, q['only']),
     minimal: parseBool(q['minimal'], 'query.minimal'),
@@ -60,7 +67,9 @@ export function parseListQuery(schema: ResourceSchema, input: unknown): ListQuer
 }
 
 /**
- * Resolves a key against the allow-list.
+ * Resolves a key against the allow-list. A dotted key under a JSON prefix (`tags.env`) becomes a
+ * path; path segments may not contain quotes, backslashes, `$`, `[`, `]`, `*` or control
+ * characters, so a path can always be bound as a parameter without any escaping.
  *
  * @throws InvalidQueryError when the key is not queryable on this resource.
  */
@@ -73,7 +82,13 @@ export function resolveKey(schema: ResourceSchema, key: unknown, where: string):
 
   const [prefix, ...path] = key.split('.');
   const column = prefix === undefined ? undefined : schema.jsonFields[prefix];
-  if (column !== undefined && path.length > 0 && path.every((p) => p !== '')) {
+  if (column !== undefined && path.length > 0) {
+    if (path.some((p) => p === '' || PATH_METACHARACTERS.test(p))) {
+      throw new InvalidQueryError(
+        key,
+        'key path segments may not be empty or contain quotes, $, [, ], * or backslashes',
+      );
+    }
     return { kind: 'json', key, column, path };
   }
   throw new InvalidQueryError(key, `not a queryable key of ${schema.name}`);
@@ -84,52 +99,85 @@ export function parseConditions(
   schema: ResourceSchema,
   input: unknown,
   where: string,
+  options: ParseOptions = {},
 ): Condition[] {
   if (input === undefined || input === null) return [];
   if (!Array.isArray(input)) throw new InvalidQueryError(where, 'must be a list of conditions');
-  return input.map((raw, i) => parseCondition(schema, raw, `${where}[${i}]`));
+  const clock = options.clock ?? systemClock;
+  return input.map((raw, i) => parseCondition(schema, raw, `${where}[${i}]`, clock));
 }
 
-function parseCondition(schema: ResourceSchema, raw: unknown, where: string): Condition {
+/** Parses the `keyword` text into words (split on white space). */
+export function parseKeyword(input: unknown, where: string): string[] {
+  if (input === undefined || input === null || input === '') return [];
+  if (typeof input !== 'string') throw new InvalidQueryError(where, 'must be a string');
+  return input.split(/\s+/).filter((w) => w !== '');
+}
+
+/** Parses a `page` object: 1-based `start`, `limit` 0 for no limit, at most MAX_PAGE_LIMIT. */
+export function parsePage(input: unknown, where: string): { start: number; limit: number } {
+  if (input === undefined || input === null) return { start: 1, limit: 0 };
+  const p = asObject(input, where);
+  const start = parseCount(p['start'], `${where}.start`, 1);
+  const limit = parseCount(p['limit'], `${where}.limit`, 0);
+  if (limit > MAX_PAGE_LIMIT) {
+    throw new InvalidQueryError(`${where}.limit`, `must be at most ${MAX_PAGE_LIMIT}`);
+  }
+  return { start: Math.max(start, 1), limit };
+}
+
+/** Checks that `input` is a JSON object (not null, not a list). */
+export function asObject(input: unknown, where: string): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidQueryError(where, 'must be an object');
+  }
+  return input as Record<string, unknown>;
+}
+
+/** Reads a field given in either spelling (`key` or `k`); the long one wins when both are set. */
+export function either(o: Record<string, unknown>, long: string, short: string): unknown {
+  return o[long] !== undefined && o[long] !== null ? o[long] : o[short];
+}
+
+/** Parses an optional boolean flag (absent means false). */
+export function parseBool(input: unknown, where: string): boolean {
+  if (input === undefined || input === null) return false;
+  if (typeof input !== 'boolean') throw new InvalidQueryError(where, 'must be true or false');
+  return input;
+}
+
+/** Parses an optional non-negative integer (also as decimal text, as protobuf JSON writes it). */
+export function parseCount(input: unknown, where: string, fallback: number): number {
+  if (input === undefined || input === null) return fallback;
+  const n = typeof input === 'string' && /^\d+$/.test(input) ? Number(input) : input;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw new InvalidQueryError(where, 'must be a non-negative integer');
+  }
+  return n;
+}
+
+function parseCondition(
+  schema: ResourceSchema,
+  raw: unknown,
+  where: string,
+  clock: Clock,
+): Condition {
   const c = asObject(raw, where);
-  const key = resolveKey(schema, c['key'] ?? c['k'], `${where}.key`);
-  const operator = c['operator'] ?? c['o'] ?? 'eq';
+  const key = resolveKey(schema, either(c, 'key', 'k'), `${where}.key`);
+  const operator = either(c, 'operator', 'o') ?? 'eq';
   const value = 'value' in c ? c['value'] : c['v'];
   if (typeof operator !== 'string' || !OPERATORS.has(operator)) {
     throw new InvalidQueryError(key.key, `unknown operator ${JSON.stringify(operator)}`);
   }
-  checkArity(key.key, operator, value);
-  return { key, operator: operator as Operator, value };
-}
-
-function checkArity(key: string, operator: string, value: unknown): void {
-  if (LIST_OPERATORS.has(operator)) {
-    if (!Array.isArray(value))
-      throw new InvalidQueryError(key, `operator ${operator} needs a list`);
-    return;
-  }
-  if (Array.isArray(value)) {
-    throw new InvalidQueryError(key, `operator ${operator} needs a single value, not a list`);
-  }
-  if (operator === 'exists' && typeof value !== 'boolean') {
-    throw new InvalidQueryError(key, 'operator exists needs true or false');
-  }
-  if (operator === 'match' && (typeof value !== 'object' || value === null)) {
-    throw new InvalidQueryError(key, 'operator match needs an object');
-  }
-}
-
-function parseKeyword(input: unknown): string[] {
-  if (input === undefined || input === null || input === '') return [];
-  if (typeof input !== 'string') throw new InvalidQueryError('query.keyword', 'must be a string');
-  return input.split(/\s+/).filter((w) => w !== '');
+  const op = operator as Operator;
+  return { key, operator: op, value: checkConditionValue(key, op, value, clock) };
 }
 
 function parseSort(schema: ResourceSchema, input: unknown): SortKey[] {
   if (input === undefined || input === null) return [];
   const s = asObject(input, 'query.sort');
   const keys: SortKey[] = [];
-  if (s['key'] !== undefined && s['key'] !== '') {
+  if (s['key'] !== undefined && s['key'] !== null && s['key'] !== '') {
     keys.push({
       key: resolveKey(schema, s['key'], 'query.sort.key'),
       desc: parseBool(s['desc'], 'query.sort.desc'),
@@ -148,42 +196,14 @@ function parseSort(schema: ResourceSchema, input: unknown): SortKey[] {
   return keys;
 }
 
-function parsePage(input: unknown): { start: number; limit: number } {
-  if (input === undefined || input === null) return { start: 1, limit: 0 };
-  const p = asObject(input, 'query.page');
-  const start = parseCount(p['start'], 'query.page.start', 1);
-  const limit = parseCount(p['limit'], 'query.page.limit', 0);
-  if (limit > MAX_PAGE_LIMIT) {
-    throw new InvalidQueryError('query.page.limit', `must be at most ${MAX_PAGE_LIMIT}`);
-  }
-  return { start: Math.max(start, 1), limit };
-}
-
 function parseOnly(schema: ResourceSchema, input: unknown): string[] | undefined {
   if (input === undefined || input === null) return undefined;
   if (!Array.isArray(input)) throw new InvalidQueryError('query.only', 'must be a list of keys');
   if (input.length === 0) return undefined;
-  return input.map((k, i) => resolveKey(schema, k, `query.only[${i}]`).key);
-}
-
-function parseCount(input: unknown, where: string, fallback: number): number {
-  if (input === undefined || input === null) return fallback;
-  const n = typeof input === 'string' && /^\d+$/.test(input) ? Number(input) : input;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-    throw new InvalidQueryError(where, 'must be a non-negative integer');
-  }
-  return n;
-}
-
-function parseBool(input: unknown, where: string): boolean {
-  if (input === undefined || input === null) return false;
-  if (typeof input !== 'boolean') throw new InvalidQueryError(where, 'must be true or false');
-  return input;
-}
-
-function asObject(input: unknown, where: string): Record<string, unknown> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new InvalidQueryError(where, 'must be an object');
-  }
-  return input as Record<string, unknown>;
+  const fields = input.map((k, i) => {
+    if (typeof k === 'string' && schema.jsonFields[k] !== undefined) return k;
+    const ref = resolveKey(schema, k, `query.only[${i}]`);
+    return ref.kind === 'json' ? (ref.key.split('.')[0] as string) : ref.key;
+  });
+  return [...new Set(fields)];
 }

@@ -43,8 +43,39 @@ function openSqlite(path: string): Store {
   sqlite.function('pv_lower', { deterministic: true }, (value: unknown) =>
     value === null || value === undefined ? null : String(value).toLowerCase(),
   );
+  registerRegexp(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Most compiled patterns kept for reuse by `pv_regexp`. */
+const REGEXP_CACHE_SIZE = 256;
+
+/**
+ * `pv_regexp(pattern, value, flags)`: 1 when the JS RegExp matches the text `value`, 0 otherwise
+ * (also for non-text values and invalid patterns, which the query parser already refuses).
+ */
+function registerRegexp(sqlite: BetterSqlite3.Database): void {
+  const cache = new Map<string, RegExp | null>();
+  sqlite.function(
+    'pv_regexp',
+    { deterministic: true },
+    (pattern: unknown, value: unknown, flags: unknown) => {
+      if (typeof value !== 'string' || typeof pattern !== 'string') return 0;
+      const id = `${String(flags)}/${pattern}`;
+      let re = cache.get(id);
+      if (re === undefined) {
+        try {
+          re = new RegExp(pattern, typeof flags === 'string' ? flags : '');
+        } catch {
+          re = null;
+        }
+        if (cache.size >= REGEXP_CACHE_SIZE) cache.clear();
+        cache.set(id, re);
+      }
+      return re !== null && re.test(value) ? 1 : 0;
+    },
+  );
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {

@@ -53,8 +53,28 @@ export interface InstalledPluginDomainsTable {
   endpoint_called_at: string | null;
 }
 
+/**
+ * Which supervisor's instance serves get_plugin_endpoint requests of one (domain, plugin_id,
+ * version, labels); the primary key is what makes concurrent first requests create one instance.
+ */
+export interface InstanceClaimsTable {
+  /** sha256 of the canonical (domain_id, plugin_id, version, labels). */
+  claim_key: string;
+  domain_id: string;
+  plugin_id: string;
+  version: string;
+  /** The requested labels as canonical JSON (keys sorted). */
+  labels: string;
+  supervisor_id: string;
+  /** Incremented whenever the claim moves to another supervisor (compare-and-swap). */
+  generation: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   supervisors: SupervisorsTable;
   installed_plugins: InstalledPluginsTable;
   installed_plugin_domains: InstalledPluginDomainsTable;
+  instance_claims: InstanceClaimsTable;
 }

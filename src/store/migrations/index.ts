@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
+import * as m002 from './002-instance-claims.js';
 
 /**
  * Every schema migration, in order. Names sort in the order they must run; a migration once
@@ -7,6 +8,7 @@ import * as m001 from './001-initial.js';
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
+  '002-instance-claims': m002,
 };
 
 /** Kysely's migration provider over the static list above (no directory scanning at run time). */

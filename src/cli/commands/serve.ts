@@ -1,0 +1,103 @@
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { ConfigError, SERVE_DEFAULTS, SERVE_ENV, loadServeConfig } from '../../config/index.js';
+import { startControlPlane } from '../../server/index.js';
+
+/**
+ * `plugvisor serve`: the control plane (Supervisor API over gRPC and REST on the SQLite store).
+ * Runs until SIGINT or SIGTERM, then shuts down gracefully; `setExitCode` receives the exit code.
+ */
+export function serveCommand(setExitCode: (code: number) => void): Command {
+  return new Command('serve')
+    .description('run the control plane: the Supervisor API over gRPC and REST')
+    .addOption(
+      new Option(
+        '--grpc-port <port>',
+        `gRPC port (default ${SERVE_DEFAULTS.grpc_port}; 0 picks a free one)`,
+      ).env(SERVE_ENV.grpc_port),
+    )
+    .addOption(
+      new Option(
+        '--http-port <port>',
+        `REST port (default ${SERVE_DEFAULTS.http_port}; 0 picks a free one)`,
+      ).env(SERVE_ENV.http_port),
+    )
+    .addOption(
+      new Option('--host <host>', `address to listen on (default ${SERVE_DEFAULTS.host})`).env(
+        SERVE_ENV.host,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--data-dir <dir>',
+        `directory for the default database (default ${SERVE_DEFAULTS.data_dir})`,
+      ).env(SERVE_ENV.data_dir),
+    )
+    .addOption(
+      new Option(
+        '--database <url>',
+        'database URL, sqlite:PATH (default sqlite:<data-dir>/plugvisor.db)',
+      ).env(SERVE_ENV.database),
+    )
+    .addOption(
+      new Option('--log-level <level>', `log level (default ${SERVE_DEFAULTS.log_level})`).env(
+        SERVE_ENV.log_level,
+      ),
+    )
+    .addOption(new Option('--config <file>', 'YAML config file').env(SERVE_ENV.config))
+    .action(async (opts: Record<string, string | undefined>, command: Command) => {
+      setExitCode(await runServe(flagsOnly(opts, command)));
+    });
+}
+
+async function runServe(flags: Record<string, string | undefined>): Promise<number> {
+  let config;
+  try {
+    config = loadServeConfig(
+      {
+        grpc_port: flags['grpcPort'],
+        http_port: flags['httpPort'],
+        host: flags['host'],
+        data_dir: flags['dataDir'],
+        database: flags['database'],
+        log_level: flags['logLevel'],
+        config: flags['config'],
+      },
+      process.env,
+    );
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`plugvisor serve: ${err.message}\n`);
+    return 2;
+  }
+
+  const logger = pino({ level: config.logLevel });
+  const plane = await startControlPlane(config, { logger });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'Plugvisor stopping');
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await plane.close();
+  return 0;
+}
+
+/**
+ * Only values given as flags: commander also fills options from the environment, but the config
+ * loader must see those as environment values so that the config file sits between them.
+ */
+function flagsOnly(
+  opts: Record<string, string | undefined>,
+  command: Command,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(opts)) {
+    if (command.getOptionValueSource(key) === 'cli') out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** Settings of `plugvisor serve`. */
+export interface ServeConfig {
+  grpcPort: number;
+  httpPort: number;
+  host: string;
+  dataDir: string;
+  /** `sqlite:PATH`; defaults to `sqlite:<dataDir>/plugvisor.db`. */
+  database: string;
+  logLevel: string;
+}
+
+/** Settings as they come from one source (flags, environment or file); all optional. */
+export type ServeSettings = Partial<Record<SettingKey, unknown>>;
+
+type SettingKey = 'grpc_port' | 'http_port' | 'host' | 'data_dir' | 'database' | 'log_level';
+
+/** Environment variable of each setting. */
+export const SERVE_ENV: Readonly<Record<SettingKey | 'config', string>> = {
+  grpc_port: 'PLUGVISOR_GRPC_PORT',
+  http_port: 'PLUGVISOR_HTTP_PORT',
+  host: 'PLUGVISOR_HOST',
+  data_dir: 'PLUGVISOR_DATA_DIR',
+  database: 'PLUGVISOR_DATABASE',
+  log_level: 'PLUGVISOR_LOG_LEVEL',
+  config: 'PLUGVISOR_CONFIG',
+};
+
+/** Defaults of each setting (database derives from data_dir). */
+export const SERVE_DEFAULTS = {
+  grpc_port: 50051,
+  http_port: 8000,
+  host: '127.0.0.1',
+  data_dir: './.plugvisor',
+  log_level: 'info',
+} as const;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const settingSchemas: Record<SettingKey, z.ZodType> = {
+  grpc_port: port,
+  http_port: port,
+  host: z.string().min(1),
+  data_dir: z.string().min(1),
+  database: z.string().regex(/^sqlite:.+/, 'must look like sqlite:PATH'),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+};
+
+/** A setting is missing, malformed or the config file cannot be read. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Resolves the serve settings with precedence flag > environment > config file > default. The
+ * config file is `flags.config`, else `$PLUGVISOR_CONFIG`, else none; it is YAML with the keys
+ * grpc_port, http_port, host, data_dir, database, log_level.
+ *
+ * @throws ConfigError naming the bad key and where it came from.
+ */
+export function loadServeConfig(
+  flags: ServeSettings & { config?: string },
+  env: NodeJS.ProcessEnv,
+): ServeConfig {
+  const configPath = flags.config ?? env[SERVE_ENV.config];
+  const file = configPath === undefined || configPath === '' ? {} : readConfigFile(configPath);
+  const fromEnv: ServeSettings = {};
+  for (const key of Object.keys(settingSchemas) as SettingKey[]) {
+    const value = env[SERVE_ENV[key]];
+    if (value !== undefined && value !== '') fromEnv[key] = value;
+  }
+
+  const pick = (key: SettingKey): unknown => {
+    const sources: [string, unknown][] = [
+      [`flag --${key.replace('_', '-')}`, flags[key]],
+      [`environment ${SERVE_ENV[key]}`, fromEnv[key]],
+      [`config file key ${key}`, file[key]],
+    ];
+    const found = sources.find(([, v]) => v !== undefined);
+    if (found === undefined) return (SERVE_DEFAULTS as Record<string, unknown>)[key];
+    const parsed = settingSchemas[key].safeParse(found[1]);
+    if (!parsed.success) {
+      throw new ConfigError(
+        `invalid ${key} (from ${found[0]}): ${parsed.error.issues[0]?.message ?? 'invalid value'}`,
+      );
+    }
+    return parsed.data;
+  };
+
+  const dataDir = pick('data_dir') as string;
+  return {
+    grpcPort: pick('grpc_port') as number,
+    httpPort: pick('http_port') as number,
+    host: pick('host') as string,
+    dataDir,
+    database: (pick('database') as string | undefined) ?? `sqlite:${join(dataDir, 'plugvisor.db')}`,
+    logLevel: pick('log_level') as string,
+  };
+}
+
+function readConfigFile(path: string): ServeSettings {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(`config file ${path} must be a YAML mapping`);
+  }
+  const unknown = Object.keys(data).find((k) => !(k in settingSchemas));
+  if (unknown !== undefined)
+    throw new ConfigError(`config file ${path} has an unknown key ${unknown}`);
+  return data as ServeSettings;
+}

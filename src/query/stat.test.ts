@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { InvalidQueryError } from '../domain/errors.js';
+import { supervisorResource, supervisorSource } from '../store/resources.js';
+import { sqliteDialect } from './dialect/sqlite.js';
+import { compileStat } from './stat-compile.js';
+import { parseStatQuery } from './stat-parse.js';
+import { openTestStore, supervisorRow, type TestStore } from './test-store.js';
+
+describe('stat queries on SQLite', () => {
+  let t: TestStore;
+
+  before(async () => {
+    t = await openTestStore([
+      supervisorRow({
+        supervisor_id: 'sv-1',
+        state: 'ENABLED',
+        priority: 1,
+        tags: '{"env":"prod","n":1}',
+      }),
+      supervisorRow({
+        supervisor_id: 'sv-2',
+        state: 'ENABLED',
+        priority: 5,
+        tags: '{"env":"dev","n":2}',
+      }),
+      supervisorRow({
+        supervisor_id: 'sv-3',
+        state: 'DISABLED',
+        priority: 7,
+        is_public: 1,
+        tags: '{"n":"x"}',
+      }),
+      supervisorRow({ supervisor_id: 'sv-4', state: 'PENDING', domain_id: 'domain-b' }),
+    ]);
+  });
+  after(async () => t.dispose());
+
+  async function stat(query: unknown): Promise<{ results: unknown[]; total_count?: number }> {
+    const compiled = compileStat(
+      supervisorResource,
+      supervisorSource('domain-a'),
+      parseStatQuery(supervisorResource, query),
+      sqliteDialect,
+    );
+    const results = (await t.run(compiled)).map((r) => compiled.mapRow(r));
+    if (compiled.count === undefined) return { results };
+    const [row] = await t.run(compiled.count);
+    return { results, total_count: Number(row?.['total_count']) };
+  }
+
+  it('groups by state with a count, keys flattened into each row', async () => {
+    const answer = await stat({
+      aggregate: [
+        {
+          group: {
+            keys: [{ key: 'state', name: 'state' }],
+            fields: [{ name: 'n', operator: 'count' }],
+          },
+        },
+      ],
+    });
+    assert.deepEqual(answer.results, [
+      { state: 'DISABLED', n: 1 },
+      { state: 'ENABLED', n: 2 },
+    ]);
+  });
+
+  it('sums numbers only, pushes in order and sorts the groups', async () => {
+    const answer = await stat({
+      aggregate: [
+        {
+          group: {
+            keys: [{ k: 'is_public', n: 'public' }],
+            fields: [
+              { n: 'total', o: 'sum', k: 'tags.n' },
+              { n: 'ids', o: 'push', k: 'supervisor_id' },
+              { n: 'top', o: 'max', k: 'priority' },
+            ],
+          },
+        },
+        { sort: { key: 'top', desc: true } },
+      ],
+    });
+    assert.deepEqual(answer.results, [
+      { public: true, total: 0, ids: ['sv-3'], top: 7 },
+      { public: false, total: 3, ids: ['sv-1', 'sv-2'], top: 5 },
+    ]);
+  });
+
+  it('counts with a field condition and pages with total_count', async () => {
+    const answer = await stat({
+      aggregate: [
+        {
+          group: {
+            keys: [{ key: 'domain_id', name: 'domain' }],
+            fields: [
+              {
+                name: 'enabled',
+                operator: 'count',
+                conditions: [{ k: 'state', v: 'ENABLED', o: 'eq' }],
+              },
+            ],
+          },
+        },
+      ],
+      page: { start: 1, limit: 1 },
+    });
+    assert.deepEqual(answer, { results: [{ domain: 'domain-a', enabled: 2 }], total_count: 1 });
+  });
+
+  it('answers distinct with the sorted plain values', async () => {
+    assert.deepEqual((await stat({ distinct: 'tags.env' })).results, ['dev', 'prod']);
+  });
+
+  it('refuses a stage key that the previous stage does not output', () => {
+    assert.throws(
+      () =>
+        parseStatQuery(supervisorResource, {
+          aggregate: [
+            { group: { keys: [{ key: 'state', name: 'state' }] } },
+            { sort: { key: 'priority' } },
+          ],
+        }),
+      (e: unknown) => e instanceof InvalidQueryError && e.key === 'priority',
+    );
+  });
+});

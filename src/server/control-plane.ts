@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ServeConfig } from '../config/index.js';
+import type { Clock } from '../domain/index.js';
+import { buildServices, type Services } from '../service/index.js';
+import { openStore, type Store } from '../store/index.js';
+import {
+  buildRestServer,
+  startGrpcServer,
+  type GrpcModule,
+  type RestModule,
+  type RunningGrpcServer,
+} from '../transport/index.js';
+import { formatHost } from '../transport/grpc/server.js';
+
+/** A running control plane (`plugvisor serve`). */
+export interface RunningControlPlane {
+  services: Services;
+  /** Bound addresses, `host:port`. */
+  grpcAddress: string;
+  httpAddress: string;
+  grpcPort: number;
+  httpPort: number;
+  /** Stops both servers (letting running requests finish) and closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Options besides the settings. */
+export interface ControlPlaneOptions {
+  logger: Logger;
+  clock?: Clock;
+  grpcModules?: readonly GrpcModule[];
+  restModules?: readonly RestModule[];
+}
+
+/**
+ * Opens the store, builds the services and starts gRPC and REST on the configured host and ports
+ * (port 0 picks free ones), then logs one line with the bound addresses. If any step fails, what
+ * was started is stopped again before the error is thrown.
+ */
+export async function startControlPlane(
+  config: Pick<ServeConfig, 'grpcPort' | 'httpPort' | 'host' | 'database'>,
+  options: ControlPlaneOptions,
+): Promise<RunningControlPlane> {
+  const log = options.logger;
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+
+  try {
+    const store: Store = await openStore(config.database);
+    cleanups.push(() => store.close());
+    const services = await buildServices(store, { logger: log, clock: options.clock });
+
+    const grpc: RunningGrpcServer = await startGrpcServer(services, {
+      host: config.host,
+      port: config.grpcPort,
+      logger: log,
+      modules: options.grpcModules,
+    });
+    cleanups.push(() => grpc.close());
+    const rest: FastifyInstance = await buildRestServer(services, {
+      logger: log,
+      modules: options.restModules,
+    });
+    await rest.listen({ host: config.host, port: config.httpPort });
+    cleanups.push(() => rest.close());
+
+    const httpPort = boundPort(rest);
+    const grpcAddress = `${formatHost(config.host)}:${grpc.port}`;
+    const httpAddress = `${formatHost(config.host)}:${httpPort}`;
+    log.info(
+      { grpc: grpcAddress, http: httpAddress, database: redact(config.database) },
+      'Plugvisor listening',
+    );
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= closeAll().then(() => log.info('Plugvisor stopped'));
+      return closing;
+    };
+    return { services, grpcAddress, httpAddress, grpcPort: grpc.port, httpPort, close };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+function boundPort(app: FastifyInstance): number {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('REST server is not bound');
+  return address.port;
+}
+
+/** A database URL without credentials, for logs. */
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}

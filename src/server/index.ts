@@ -1,0 +1,5 @@
+export {
+  startControlPlane,
+  type RunningControlPlane,
+  type ControlPlaneOptions,
+} from './control-plane.js';

@@ -1,0 +1,2 @@
+export { ApiError } from './api-error.js';
+export { SupervisorClient, type ClientOptions, type ListAnswer } from './supervisor-client.js';

@@ -1,0 +1,87 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from 'pino';
+import type { Services } from '../../service/index.js';
+import { loadProtos } from '../protos.js';
+import { supervisorGrpcModule } from './supervisor-module.js';
+import type { HandlerContext } from './unary.js';
+
+/** One API service over gRPC; issue #4 adds the Plugin service as another module. */
+export interface GrpcModule {
+  /** Full names of the services it adds (reported SERVING by the health service). */
+  serviceNames: readonly string[];
+  register(server: Server, services: Services, ctx: HandlerContext): void;
+}
+
+/** The modules `startGrpcServer` serves when none are given. */
+export const DEFAULT_GRPC_MODULES: readonly GrpcModule[] = [supervisorGrpcModule];
+
+/** Options of `startGrpcServer`. */
+export interface GrpcServerOptions {
+  host: string;
+  /** 0 picks a free port; the bound one is in the result. */
+  port: number;
+  logger: Logger;
+  modules?: readonly GrpcModule[];
+}
+
+/** A running gRPC server. */
+export interface RunningGrpcServer {
+  server: Server;
+  /** The port actually bound. */
+  port: number;
+  /** Stops accepting calls, lets running ones finish for `graceMs`, then cancels the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts the gRPC server with every module, server reflection and the standard health service
+ * (SERVING for '' and for each module's services).
+ */
+export async function startGrpcServer(
+  services: Services,
+  options: GrpcServerOptions,
+): Promise<RunningGrpcServer> {
+  const defs = loadProtos();
+  const modules = options.modules ?? DEFAULT_GRPC_MODULES;
+  const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  const ctx: HandlerContext = { defs, logger: options.logger };
+  for (const module of modules) module.register(server, services, ctx);
+
+  const names = modules.flatMap((m) => m.serviceNames);
+  const health = new HealthImplementation(
+    Object.fromEntries(['', ...names].map((n) => [n, 'SERVING' as const])),
+  );
+  health.addToServer(server);
+  new ReflectionService(defs).addToServer(server);
+
+  const port = await bind(server, `${formatHost(options.host)}:${options.port}`);
+  return { server, port, close: (graceMs) => shutdown(server, graceMs ?? 5000) };
+}
+
+function bind(server: Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) =>
+      err === null ? resolve(port) : reject(err),
+    );
+  });
+}
+
+function shutdown(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** IPv6 literals need brackets in a host:port address. */
+export function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

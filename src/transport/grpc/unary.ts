@@ -1,0 +1,77 @@
+import { Metadata, status, type ServiceError, type handleUnaryCall } from '@grpc/grpc-js';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import type { Logger } from 'pino';
+import { PlugvisorError } from '../../domain/index.js';
+import type { Caller } from '../../service/index.js';
+import { STATUS_BY_KIND, grpcDetails } from '../errors.js';
+import { jsonToMessage, messageToJson } from '../proto-json.js';
+import { callerFrom } from './caller.js';
+
+/** A use case as the gRPC edge calls it: the caller and the request as JSON, the answer as JSON. */
+export type UnaryUseCase = (caller: Caller, request: Record<string, unknown>) => Promise<unknown>;
+
+/** Everything a handler needs besides its use case. */
+export interface HandlerContext {
+  defs: PackageDefinition;
+  logger: Logger;
+}
+
+/**
+ * Wraps a use case as a grpc-js unary handler: builds the caller, converts the request from the
+ * proto-loader form (Struct → JSON), converts the answer back, and reports failures as a status
+ * whose details read `ERROR_CODE: message`. Unexpected errors become INTERNAL with a request id and
+ * are logged with their cause; nothing a request does can crash the server.
+ */
+export function unaryHandler(
+  ctx: HandlerContext,
+  method: { path: string; requestType: string; responseType: string },
+  useCase: UnaryUseCase,
+): handleUnaryCall<unknown, unknown> {
+  return (call, callback) => {
+    const started = Date.now();
+    let caller: Caller | undefined;
+    const run = async (): Promise<unknown> => {
+      caller = callerFrom(call.metadata);
+      const request = messageToJson(ctx.defs, method.requestType, call.request);
+      const answer = await useCase(caller, request);
+      return jsonToMessage(ctx.defs, method.responseType, answer ?? {});
+    };
+    run().then(
+      (response) => {
+        ctx.logger.debug(
+          { method: method.path, requestId: caller?.requestId, durationMs: Date.now() - started },
+          'gRPC request served',
+        );
+        callback(null, response);
+      },
+      (err: unknown) => {
+        const requestId = caller?.requestId ?? 'unknown';
+        callback(toServiceError(ctx.logger, method.path, requestId, err, Date.now() - started));
+      },
+    );
+  };
+}
+
+function toServiceError(
+  logger: Logger,
+  path: string,
+  requestId: string,
+  err: unknown,
+  durationMs: number,
+): Partial<ServiceError> {
+  const metadata = new Metadata();
+  metadata.set('x-request-id', requestId);
+  if (err instanceof PlugvisorError && err.kind !== 'INTERNAL') {
+    logger.debug({ method: path, requestId, code: err.code, durationMs }, 'gRPC request refused');
+    return { code: STATUS_BY_KIND[err.kind].grpc, details: grpcDetails(err), metadata };
+  }
+  logger.error({ method: path, requestId, err, durationMs }, 'gRPC request failed');
+  return {
+    code: status.INTERNAL,
+    details: grpcDetails({
+      code: 'ERROR_INTERNAL_API',
+      message: `internal error (request_id = ${requestId})`,
+    }),
+    metadata,
+  };
+}
