@@ -4,6 +4,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { Services } from '../../service/index.js';
 import { loadProtos } from '../protos.js';
+import { agentChannelGrpcModule } from './agent-channel-module.js';
 import { supervisorGrpcModule } from './supervisor-module.js';
 import type { HandlerContext } from './unary.js';
 
@@ -15,7 +16,10 @@ export interface GrpcModule {
 }
 
 /** The modules `startGrpcServer` serves when none are given. */
-export const DEFAULT_GRPC_MODULES: readonly GrpcModule[] = [supervisorGrpcModule];
+export const DEFAULT_GRPC_MODULES: readonly GrpcModule[] = [
+  supervisorGrpcModule,
+  agentChannelGrpcModule,
+];
 
 /** Options of `startGrpcServer`. */
 export interface GrpcServerOptions {
