@@ -9,3 +9,6 @@ export * from './plan.js';
 export * from './queue.js';
 export * from './reconciler.js';
 export * from './supervisor-agent.js';
+export * from './run-agent.js';
+export * from './grpc-control-plane.js';
+export * from './catalog-commands.js';

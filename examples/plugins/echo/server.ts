@@ -120,7 +120,7 @@ function stopServer(server: grpc.Server, health: HealthImplementation): Promise<
 }
 
 /** The .proto files sit next to this file's source; the compiled file runs from dist/. */
-function protoFile(name: string): string {
+export function protoFile(name: string): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [join(here, name), join(here, '../../../../examples/plugins/echo', name)];
   const found = candidates.find((path) => existsSync(path));
