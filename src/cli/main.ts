@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { agentCommand } from './commands/agent.js';
 import { keysCommand } from './commands/keys.js';
 import { serveCommand } from './commands/serve.js';
+import { upCommand } from './commands/up.js';
 import { tokenCommand } from './commands/token-create.js';
 
 /**
@@ -27,6 +29,8 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.addCommand(serveCommand(setExitCode));
+  program.addCommand(agentCommand(setExitCode));
+  program.addCommand(upCommand(setExitCode));
   program.addCommand(tokenCommand().exitOverride());
   program.addCommand(keysCommand().exitOverride());
   return program;
