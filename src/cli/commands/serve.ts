@@ -1,7 +1,5 @@
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
 import { ConfigError, SERVE_DEFAULTS, SERVE_ENV, loadServeConfig } from '../../config/index.js';
-import { startControlPlane } from '../../server/index.js';
 
 /**
  * `plugvisor serve`: the control plane (Supervisor API over gRPC and REST on the SQLite store).
@@ -71,6 +69,10 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
     return 2;
   }
 
+  // Loaded here, not at the top: the server stack is the slow part of starting the CLI, and the
+  // client commands never need it.
+  const { pino } = await import('pino');
+  const { startControlPlane } = await import('../../server/index.js');
   const logger = pino({ level: config.logLevel });
   const plane = await startControlPlane(config, { logger });
   await new Promise<void>((resolve) => {
