@@ -12,12 +12,30 @@ export interface ServeConfig {
   /** `sqlite:PATH`; defaults to `sqlite:<dataDir>/plugvisor.db`. */
   database: string;
   logLevel: string;
+  /** Plugin catalog file; undefined means the package's `catalog/default.yaml`. */
+  catalog: string | undefined;
+  /** get_plugin_endpoint's wait for an instance to become ACTIVE, in milliseconds. */
+  installTimeoutMs: number;
+  /** Instances whose endpoint was not handed out for this long are removed, in milliseconds. */
+  unusedAfterMs: number;
+  /** How often the cleanup of unused instances runs, in milliseconds. */
+  cleanupIntervalMs: number;
 }
 
 /** Settings as they come from one source (flags, environment or file); all optional. */
 export type ServeSettings = Partial<Record<SettingKey, unknown>>;
 
-type SettingKey = 'grpc_port' | 'http_port' | 'host' | 'data_dir' | 'database' | 'log_level';
+type SettingKey =
+  | 'grpc_port'
+  | 'http_port'
+  | 'host'
+  | 'data_dir'
+  | 'database'
+  | 'log_level'
+  | 'catalog'
+  | 'install_timeout'
+  | 'unused_after'
+  | 'cleanup_interval';
 
 /** Environment variable of each setting. */
 export const SERVE_ENV: Readonly<Record<SettingKey | 'config', string>> = {
@@ -27,6 +45,10 @@ export const SERVE_ENV: Readonly<Record<SettingKey | 'config', string>> = {
   data_dir: 'PLUGVISOR_DATA_DIR',
   database: 'PLUGVISOR_DATABASE',
   log_level: 'PLUGVISOR_LOG_LEVEL',
+  catalog: 'PLUGVISOR_CATALOG',
+  install_timeout: 'PLUGVISOR_INSTALL_TIMEOUT',
+  unused_after: 'PLUGVISOR_UNUSED_AFTER',
+  cleanup_interval: 'PLUGVISOR_CLEANUP_INTERVAL',
   config: 'PLUGVISOR_CONFIG',
 };
 
@@ -37,9 +59,20 @@ export const SERVE_DEFAULTS = {
   host: '127.0.0.1',
   data_dir: './.plugvisor',
   log_level: 'info',
+  /** Seconds (SPEC §3: 150 s). */
+  install_timeout: 150,
+  /** Seconds (three days). */
+  unused_after: 3 * 24 * 60 * 60,
+  /** Seconds (ten minutes). */
+  cleanup_interval: 600,
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** A positive number of seconds, fractions allowed (tests use short timeouts). */
+const seconds = z.coerce
+  .number({ error: 'must be a number of seconds' })
+  .positive({ error: 'must be a positive number of seconds' })
+  .max(365 * 24 * 60 * 60);
 const settingSchemas: Record<SettingKey, z.ZodType> = {
   grpc_port: port,
   http_port: port,
@@ -47,6 +80,10 @@ const settingSchemas: Record<SettingKey, z.ZodType> = {
   data_dir: z.string().min(1),
   database: z.string().regex(/^sqlite:.+/, 'must look like sqlite:PATH'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  catalog: z.string().min(1),
+  install_timeout: seconds,
+  unused_after: seconds,
+  cleanup_interval: seconds,
 };
 
 /** A setting is missing, malformed or the config file cannot be read. */
@@ -60,7 +97,8 @@ export class ConfigError extends Error {
 /**
  * Resolves the serve settings with precedence flag > environment > config file > default. The
  * config file is `flags.config`, else `$PLUGVISOR_CONFIG`, else none; it is YAML with the keys
- * grpc_port, http_port, host, data_dir, database, log_level.
+ * grpc_port, http_port, host, data_dir, database, log_level, catalog, install_timeout,
+ * unused_after, cleanup_interval (the last three in seconds).
  *
  * @throws ConfigError naming the bad key and where it came from.
  */
@@ -101,6 +139,10 @@ export function loadServeConfig(
     dataDir,
     database: (pick('database') as string | undefined) ?? `sqlite:${join(dataDir, 'plugvisor.db')}`,
     logLevel: pick('log_level') as string,
+    catalog: pick('catalog') as string | undefined,
+    installTimeoutMs: Math.round((pick('install_timeout') as number) * 1000),
+    unusedAfterMs: Math.round((pick('unused_after') as number) * 1000),
+    cleanupIntervalMs: Math.round((pick('cleanup_interval') as number) * 1000),
   };
 }
 

@@ -42,6 +42,29 @@ export function serveCommand(setExitCode: (code: number) => void): Command {
         SERVE_ENV.log_level,
       ),
     )
+    .addOption(
+      new Option('--catalog <file>', 'plugin catalog YAML (default catalog/default.yaml)').env(
+        SERVE_ENV.catalog,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--install-timeout <seconds>',
+        `how long get_plugin_endpoint waits for an instance to become ACTIVE (default ${SERVE_DEFAULTS.install_timeout})`,
+      ).env(SERVE_ENV.install_timeout),
+    )
+    .addOption(
+      new Option(
+        '--unused-after <seconds>',
+        `remove instances whose endpoint was not handed out for this long (default ${SERVE_DEFAULTS.unused_after})`,
+      ).env(SERVE_ENV.unused_after),
+    )
+    .addOption(
+      new Option(
+        '--cleanup-interval <seconds>',
+        `how often unused instances are removed (default ${SERVE_DEFAULTS.cleanup_interval})`,
+      ).env(SERVE_ENV.cleanup_interval),
+    )
     .addOption(new Option('--config <file>', 'YAML config file').env(SERVE_ENV.config))
     .action(async (opts: Record<string, string | undefined>, command: Command) => {
       setExitCode(await runServe(flagsOnly(opts, command)));
@@ -59,6 +82,10 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
         data_dir: flags['dataDir'],
         database: flags['database'],
         log_level: flags['logLevel'],
+        catalog: flags['catalog'],
+        install_timeout: flags['installTimeout'],
+        unused_after: flags['unusedAfter'],
+        cleanup_interval: flags['cleanupInterval'],
         config: flags['config'],
       },
       process.env,

@@ -19,6 +19,12 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
+/** Options of one call. */
+export interface CallOptions {
+  /** This call's deadline in milliseconds, instead of the client's. */
+  timeoutMs?: number;
+}
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
@@ -44,18 +50,24 @@ export class UnaryClient {
   }
 
   /**
-   * Calls method `name` (its lower-case wire name) with a JSON request.
+   * Calls method `name` (its lower-case wire name) with a JSON request; the deadline is the
+   * call's `timeoutMs`, else the client's, else 30 s.
    *
    * @throws ApiError when the call fails, the server's refusals with their SpaceONE code.
    */
-  call<T = Record<string, unknown>>(name: string, request: Record<string, unknown>): Promise<T> {
+  call<T = Record<string, unknown>>(
+    name: string,
+    request: Record<string, unknown>,
+    options: CallOptions = {},
+  ): Promise<T> {
     const method = this.#service[name];
     if (method === undefined) return Promise.reject(new Error(`unknown method ${name}`));
     const defs = loadProtos('client');
     const message = jsonToMessage(defs, messageName(defs, method.requestType), request);
     const metadata = new Metadata();
     if (this.#options.token !== undefined) metadata.set('token', this.#options.token);
-    const deadline = Date.now() + (this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const deadline =
+      Date.now() + (options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
     return new Promise((resolve, reject) => {
       this.#client.makeUnaryRequest(
