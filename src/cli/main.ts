@@ -44,8 +44,6 @@ export function buildProgram(
   program.addCommand(serveCommand(setExitCode));
   program.addCommand(agentCommand(setExitCode));
   program.addCommand(upCommand(setExitCode));
-  program.addCommand(tokenCommand().exitOverride());
-  program.addCommand(keysCommand().exitOverride());
   program.addCommand(supervisorCommand(setExitCode, io));
   program.addCommand(pluginCommand(setExitCode, io));
   program.addCommand(tokenCommand(io.out));
