@@ -31,8 +31,12 @@ export const sqliteDialect: SqlDialect = {
     const array = sql`CASE WHEN json_type(${doc}, ${p}) = 'array' THEN json_extract(${doc}, ${p}) END`;
     return sql`EXISTS (SELECT 1 FROM json_each(${array}) AS oe WHERE CASE WHEN oe.type = 'object' THEN (${test(raw('oe.value'))}) ELSE 0 END)`;
   },
-  containsIgnoreCase: (haystack, needle) =>
-    sql`instr(pv_lower(${haystack}), ${param(needle.toLowerCase())}) > 0`,
+  // ASCII text is lower-cased by SQLite itself; only text with other characters pays for the
+  // Unicode-aware JS function (a match through lower() is also one through toLowerCase()).
+  containsIgnoreCase: (haystack, needle) => {
+    const n = needle.toLowerCase();
+    return sql`(instr(lower(${haystack}), ${param(n)}) > 0 OR (${haystack} GLOB '*[^ -~]*' AND instr(pv_lower(${haystack}), ${param(n)}) > 0))`;
+  },
   regexIgnoreCase: (haystack, pattern) => sql`pv_regexp(${param(pattern)}, ${haystack}, 'iu')`,
   formatTime: (time, format) => sql`strftime(${param(format)}, ${time})`,
   jsonArrayAgg: (value, order, distinct, filter) => {
