@@ -58,18 +58,8 @@ const CASES: Case[] = [
       ],
     }),
     sqlite: {
-      sql: `SELECT * FROM supervisors WHERE (((instr(lower(name), ?) > 0 OR (name GLOB '*[^ -~]*' AND instr(pv_lower(name), ?) > 0))) AND ((((json_type(labels, ?) IN ('text') AND json_extract(labels, ?) = ?)) OR ((json_type(labels, ?) IN ('integer', 'real') AND json_extract(labels, ?) = ?)))) AND (pv_regexp(?, name, 'iu'))) ORDER BY supervisor_id ASC`,
-      params: [
-        'über',
-        'über',
-        '$."region"',
-        '$."region"',
-        'eu',
-        '$."region"',
-        '$."region"',
-        3,
-        'ung$',
-      ],
+      sql: `SELECT * FROM supervisors WHERE (((((octet_length(name) <> length(name)) AND (instr(pv_lower(name), ?) > 0)))) AND ((((json_type(labels, ?) IN ('text') AND json_extract(labels, ?) = ?)) OR ((json_type(labels, ?) IN ('integer', 'real') AND json_extract(labels, ?) = ?)))) AND (pv_regexp(?, name, 'iu'))) ORDER BY supervisor_id ASC`,
+      params: ['über', '$."region"', '$."region"', 'eu', '$."region"', '$."region"', 3, 'ung$'],
     },
     postgres: {
       sql: `SELECT * FROM supervisors WHERE ((strpos(lower(name::text), $1) > 0) AND (((((jsonb_typeof((labels #> $2::text[])) = 'string') AND (labels #>> $3::text[]) = $4)) OR (((jsonb_typeof((labels #> $5::text[])) = 'number') AND (labels #>> $6::text[])::numeric = $7)))) AND ((name::text ~* $8))) ORDER BY supervisor_id ASC NULLS FIRST`,

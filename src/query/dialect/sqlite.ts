@@ -31,12 +31,8 @@ export const sqliteDialect: SqlDialect = {
     const array = sql`CASE WHEN json_type(${doc}, ${p}) = 'array' THEN json_extract(${doc}, ${p}) END`;
     return sql`EXISTS (SELECT 1 FROM json_each(${array}) AS oe WHERE CASE WHEN oe.type = 'object' THEN (${test(raw('oe.value'))}) ELSE 0 END)`;
   },
-  // ASCII text is lower-cased by SQLite itself; only text with other characters pays for the
-  // Unicode-aware JS function (a match through lower() is also one through toLowerCase()).
-  containsIgnoreCase: (haystack, needle) => {
-    const n = needle.toLowerCase();
-    return sql`(instr(lower(${haystack}), ${param(n)}) > 0 OR (${haystack} GLOB '*[^ -~]*' AND instr(pv_lower(${haystack}), ${param(n)}) > 0))`;
-  },
+  containsIgnoreCase: (haystack, needle) => containsAny([haystack], [needle]),
+  containsAnyIgnoreCase: (haystacks, needles) => containsAny(haystacks, needles),
   regexIgnoreCase: (haystack, pattern) => sql`pv_regexp(${param(pattern)}, ${haystack}, 'iu')`,
   formatTime: (time, format) => sql`strftime(${param(format)}, ${time})`,
   jsonArrayAgg: (value, order, distinct, filter) => {
@@ -72,6 +68,32 @@ export const sqliteDialect: SqlDialect = {
   }),
   finish: (text) => text,
 };
+
+/**
+ * Case-insensitive containment. An ASCII needle is found by LIKE (ASCII case folding); only when
+ * some haystack has other characters (octet length above character length) do the
+ * Unicode-aware JS tests run. A LIKE match is always a toLowerCase match too, and ASCII text
+ * never contains a non-ASCII needle, so the answer equals JS `toLowerCase().includes()`.
+ */
+function containsAny(haystacks: readonly SqlFragment[], needles: readonly string[]): SqlFragment {
+  if (haystacks.length === 0 || needles.length === 0) return raw('(1 = 0)');
+  const lowered = needles.map((n) => n.toLowerCase());
+  const likes = lowered
+    .filter((n) => /^[\x00-\x7f]*$/.test(n))
+    .flatMap((n) => {
+      const pattern = `%${n.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      return haystacks.map((h) => sql`${h} LIKE ${param(pattern)} ESCAPE '\\'`);
+    });
+  const unicode = join(
+    haystacks.map((h) => sql`octet_length(${h}) <> length(${h})`),
+    ' OR ',
+  );
+  const slow = join(
+    lowered.flatMap((n) => haystacks.map((h) => sql`instr(pv_lower(${h}), ${param(n)}) > 0`)),
+    ' OR ',
+  );
+  return sql`(${join([...likes, sql`((${unicode}) AND (${slow}))`], ' OR ')})`;
+}
 
 function filterClause(filter: SqlFragment | undefined): SqlFragment {
   return filter === undefined ? raw('') : sql` FILTER (WHERE ${filter})`;
