@@ -63,13 +63,11 @@ interface OrderTerm {
 }
 
 class StatCompiler {
-  #schema: ResourceSchema;
   #d: SqlDialect;
   #ctes: SqlFragment[] = [];
   #order: OrderTerm[];
 
   constructor(schema: ResourceSchema, dialect: SqlDialect) {
-    this.#schema = schema;
     this.#d = dialect;
     this.#order = schema.tiebreak.map((k) => ({
       expr: raw(schema.fields[k]?.column ?? k),
