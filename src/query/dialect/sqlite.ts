@@ -70,29 +70,31 @@ export const sqliteDialect: SqlDialect = {
 };
 
 /**
- * Case-insensitive containment. An ASCII needle is found by LIKE (ASCII case folding); only when
- * some haystack has other characters (octet length above character length) do the
- * Unicode-aware JS tests run. A LIKE match is always a toLowerCase match too, and ASCII text
- * never contains a non-ASCII needle, so the answer equals JS `toLowerCase().includes()`.
+ * Case-insensitive containment equal to JS `haystack.toLowerCase().includes(needle.toLowerCase())`
+ * but mostly without calling JS. An ASCII needle is found by LIKE (ASCII case folding). The only
+ * non-ASCII characters whose lower case contains ASCII are U+0130 (İ → i̇) and U+212A (K → k), so
+ * an ASCII needle with an `i` or `k` also gets the JS test on text holding one of those two; a
+ * non-ASCII needle gets the JS test on text with non-ASCII characters (octet length above
+ * character length), as ASCII text can never contain it.
  */
 function containsAny(haystacks: readonly SqlFragment[], needles: readonly string[]): SqlFragment {
   if (haystacks.length === 0 || needles.length === 0) return raw('(1 = 0)');
-  const lowered = needles.map((n) => n.toLowerCase());
-  const likes = lowered
-    .filter((n) => /^[\x00-\x7f]*$/.test(n))
-    .flatMap((n) => {
+  const tests: SqlFragment[] = [];
+  for (const n of needles.map((x) => x.toLowerCase())) {
+    const ascii = /^[\x00-\x7f]*$/.test(n);
+    if (ascii) {
       const pattern = `%${n.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      return haystacks.map((h) => sql`${h} LIKE ${param(pattern)} ESCAPE '\\'`);
-    });
-  const unicode = join(
-    haystacks.map((h) => sql`octet_length(${h}) <> length(${h})`),
-    ' OR ',
-  );
-  const slow = join(
-    lowered.flatMap((n) => haystacks.map((h) => sql`instr(pv_lower(${h}), ${param(n)}) > 0`)),
-    ' OR ',
-  );
-  return sql`(${join([...likes, sql`((${unicode}) AND (${slow}))`], ' OR ')})`;
+      tests.push(...haystacks.map((h) => sql`${h} LIKE ${param(pattern)} ESCAPE '\\'`));
+      if (!/[ik]/.test(n)) continue;
+    }
+    for (const h of haystacks) {
+      const guard = ascii
+        ? sql`(instr(${h}, char(304)) > 0 OR instr(${h}, char(8490)) > 0)`
+        : sql`octet_length(${h}) <> length(${h})`;
+      tests.push(sql`(${guard} AND instr(pv_lower(${h}), ${param(n)}) > 0)`);
+    }
+  }
+  return sql`(${join(tests, ' OR ')})`;
 }
 
 function filterClause(filter: SqlFragment | undefined): SqlFragment {
