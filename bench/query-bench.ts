@@ -14,13 +14,15 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import {
   compileList,
+  compileStat,
   parseListQuery,
+  parseStatQuery,
   sqliteDialect,
   type SqlFragment,
 } from '../src/query/index.js';
 import { buildServices } from '../src/service/index.js';
 import type { Caller } from '../src/service/index.js';
-import { loadStatEngine, runStat } from '../src/service/stat.js';
+import { runStat } from '../src/service/stat.js';
 import {
   installedPluginResource,
   installedPluginSource,
@@ -71,7 +73,6 @@ async function main(): Promise<void> {
 
 async function buildCases(store: Store, raw: BetterSqlite3.Database): Promise<Case[]> {
   const services = await buildServices(store, { logger: pino({ level: 'silent' }) });
-  const engine = await loadStatEngine();
   const caller: Caller = { role: 'DOMAIN_ADMIN', domainId: DOMAIN, requestId: 'bench' } as Caller;
 
   const listQuery = {
@@ -131,10 +132,10 @@ async function buildCases(store: Store, raw: BetterSqlite3.Database): Promise<Ca
       parseListQuery(installedPluginResource, q),
       sqliteDialect,
     ).select;
-  const statPlan = engine!.compileStat(
+  const statPlan = compileStat(
     installedPluginResource,
     installedPluginSource(DOMAIN),
-    engine!.parseStatQuery(installedPluginResource, statQuery) as never,
+    parseStatQuery(installedPluginResource, statQuery),
     sqliteDialect,
   ).select;
 
@@ -152,7 +153,7 @@ async function buildCases(store: Store, raw: BetterSqlite3.Database): Promise<Ca
     {
       name: '(b) stat: installed plugins grouped by state with a count',
       service: () =>
-        runStat(engine, {
+        runStat({
           store,
           schema: installedPluginResource,
           source: installedPluginSource(DOMAIN),

@@ -152,7 +152,8 @@ class StatCompiler {
     )}`;
     let select = sql`${withs} ${body} ${order}`;
     if (page.limit === 0) return compiled(finish(select, this.#d), undefined, mapRow);
-    select = sql`${select} ${this.#d.limitOffset(page.limit, (page.start - 1) * page.limit)}`;
+    // page.start is the 1-based index of the first row (SpaceONE's clients send (page-1)*limit+1).
+    select = sql`${select} ${this.#d.limitOffset(page.limit, page.start - 1)}`;
     const count = sql`${withs} SELECT count(*) AS total_count FROM (${body}) AS r`;
     return compiled(finish(select, this.#d), finish(count, this.#d), mapRow);
   }
