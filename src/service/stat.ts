@@ -17,9 +17,11 @@ export interface StatEngine {
   ): CompiledStat;
 }
 
-/** What `compileStat` returns: the rows statement, an optional count statement, a row mapper. */
-export interface CompiledStat {
-  select: SqlFragment;
+/**
+ * What `compileStat` returns: the rows statement (the value itself is the fragment, as the query
+ * layer compiles it), an optional count statement and a row mapper.
+ */
+export interface CompiledStat extends SqlFragment {
   count?: SqlFragment;
   mapRow?: (row: Record<string, unknown>) => unknown;
 }
@@ -59,7 +61,7 @@ export async function runStat(
   }
   const parsed = engine.parseStatQuery(run.schema, run.query);
   const compiled = engine.compileStat(run.schema, run.source, parsed as never, run.dialect);
-  const rows = await runFragment<Record<string, unknown>>(run.store.db, compiled.select);
+  const rows = await runFragment<Record<string, unknown>>(run.store.db, compiled);
   const mapRow = compiled.mapRow ?? ((row: Record<string, unknown>) => row);
   const answer: Record<string, unknown> = { results: rows.map(mapRow) };
   if (compiled.count !== undefined) {
