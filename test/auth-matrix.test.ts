@@ -168,8 +168,9 @@ async function callRest(
     );
   } else {
     const [verb, path] = restRoute(method, id);
-    const { supervisor_id: _id, ...rest } = request;
-    const body = method === 'publish' || method === 'list' || method === 'stat' ? request : rest;
+    // Path parameters travel in the path; the body carries the other fields.
+    const body = { ...request };
+    if (!['publish', 'list', 'stat'].includes(method)) delete body.supervisor_id;
     response = await fetch(`http://${f.plane.httpAddress}${path}`, {
       method: verb,
       headers,
