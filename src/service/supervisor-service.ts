@@ -385,7 +385,8 @@ export class SupervisorService {
       const patch = {
         ...fields,
         state: to,
-        registered: action === 'register' ? true : undefined,
+        // Enabling accepts a supervisor as registering does, so that heartbeats can revive it later.
+        registered: action === 'register' || action === 'enable' ? true : undefined,
         updated_at: isoTime(this.#clock.now()),
       };
       if (await repo.update(domainId, supervisorId, patch, statesAllowing(action))) {
