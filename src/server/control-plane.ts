@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { loadCatalog } from '../catalog/index.js';
 import type { ServeConfig } from '../config/index.js';
 import type { Clock } from '../domain/index.js';
 import { buildServices, type Services } from '../service/index.js';
@@ -37,7 +38,17 @@ export interface RunningControlPlane {
  */
 export type ControlPlaneConfig = Pick<ServeConfig, 'grpcPort' | 'httpPort' | 'host' | 'database'> &
   AuthConfig &
-  Partial<Pick<ServeConfig, 'heartbeatTimeoutMs' | 'livenessIntervalMs'>>;
+  Partial<
+    Pick<
+      ServeConfig,
+      | 'heartbeatTimeoutMs'
+      | 'livenessIntervalMs'
+      | 'catalog'
+      | 'installTimeoutMs'
+      | 'unusedAfterMs'
+      | 'cleanupIntervalMs'
+    >
+  >;
 
 /** Options besides the settings. */
 export interface ControlPlaneOptions {
@@ -48,7 +59,8 @@ export interface ControlPlaneOptions {
 }
 
 /**
- * Opens the store, builds the services and starts gRPC and REST on the configured host and ports
+ * Opens the store, loads the catalog, builds the services, starts the cleanup of unused
+ * instances and starts gRPC and REST on the configured host and ports
  * (port 0 picks free ones), then logs one line with the bound addresses. If any step fails, what
  * was started is stopped again before the error is thrown.
  */
@@ -65,7 +77,17 @@ export async function startControlPlane(
   try {
     const store: Store = await openStore(config.database);
     cleanups.push(() => store.close());
-    const services = await buildServices(store, { logger: log, clock: options.clock });
+    const catalog = config.catalog === undefined ? undefined : await loadCatalog(config.catalog);
+    const services = await buildServices(store, {
+      logger: log,
+      clock: options.clock,
+      catalog,
+      installTimeoutMs: config.installTimeoutMs,
+      unusedAfterMs: config.unusedAfterMs,
+      cleanupIntervalMs: config.cleanupIntervalMs,
+    });
+    services.cleanup.start();
+    cleanups.push(() => services.cleanup.stop());
     const auth = await setUpAuth(config, log, options.clock);
     cleanups.push(() => Promise.resolve(auth.stop()));
     const liveness = startLivenessJob({

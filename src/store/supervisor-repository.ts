@@ -184,7 +184,9 @@ function patchToRow(patch: SupervisorPatch): Partial<SupervisorsTable> {
 }
 
 /** Parses a JSON-object column; anything else reads as an empty object. */
-export function parseObject(text: string): JsonObject {
+export function parseObject(text: string | undefined): JsonObject {
+  // A query with `only` may select a subset of columns; absent JSON columns read as empty.
+  if (text === undefined || text === null) return {};
   const value: unknown = JSON.parse(text);
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as JsonObject)

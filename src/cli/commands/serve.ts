@@ -46,10 +46,33 @@ export function serveCommand(setExitCode: (code: number) => void): Command {
       ),
     )
     .addOption(
+      new Option('--catalog <file>', 'plugin catalog YAML (default catalog/default.yaml)').env(
+        SERVE_ENV.catalog,
+      ),
+    )
+    .addOption(
       new Option(
         '--no-auth',
         'DANGEROUS: accept requests without tokens, all as the system role (also PLUGVISOR_AUTH=off)',
       ),
+    )
+    .addOption(
+      new Option(
+        '--install-timeout <seconds>',
+        `how long get_plugin_endpoint waits for an instance to become ACTIVE (default ${SERVE_DEFAULTS.install_timeout})`,
+      ).env(SERVE_ENV.install_timeout),
+    )
+    .addOption(
+      new Option(
+        '--unused-after <seconds>',
+        `remove instances whose endpoint was not handed out for this long (default ${SERVE_DEFAULTS.unused_after})`,
+      ).env(SERVE_ENV.unused_after),
+    )
+    .addOption(
+      new Option(
+        '--cleanup-interval <seconds>',
+        `how often unused instances are removed (default ${SERVE_DEFAULTS.cleanup_interval})`,
+      ).env(SERVE_ENV.cleanup_interval),
     )
     .addOption(
       new Option(
@@ -92,6 +115,10 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
         data_dir: flags['dataDir'],
         database: flags['database'],
         log_level: flags['logLevel'],
+        catalog: flags['catalog'],
+        install_timeout: flags['installTimeout'],
+        unused_after: flags['unusedAfter'],
+        cleanup_interval: flags['cleanupInterval'],
         auth: String(flags['auth']) === 'false' ? 'off' : undefined,
         signing_key_file: flags['signingKeyFile'],
         verification_key_files: flags['verificationKeyFiles'],

@@ -1,2 +1,3 @@
 export { ApiError } from './api-error.js';
 export { SupervisorClient, type ClientOptions, type ListAnswer } from './supervisor-client.js';
+export { PluginClient, type PluginEndpointAnswer } from './plugin-client.js';

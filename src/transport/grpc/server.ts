@@ -5,10 +5,11 @@ import type { Logger } from 'pino';
 import type { Authenticator } from '../../auth/index.js';
 import type { Services } from '../../service/index.js';
 import { loadProtos } from '../protos.js';
+import { pluginGrpcModule } from './plugin-module.js';
 import { supervisorGrpcModule } from './supervisor-module.js';
 import type { HandlerContext } from './unary.js';
 
-/** One API service over gRPC; issue #4 adds the Plugin service as another module. */
+/** One API service over gRPC (Supervisor, Plugin). */
 export interface GrpcModule {
   /** Full names of the services it adds (reported SERVING by the health service). */
   serviceNames: readonly string[];
@@ -16,7 +17,7 @@ export interface GrpcModule {
 }
 
 /** The modules `startGrpcServer` serves when none are given. */
-export const DEFAULT_GRPC_MODULES: readonly GrpcModule[] = [supervisorGrpcModule];
+export const DEFAULT_GRPC_MODULES: readonly GrpcModule[] = [supervisorGrpcModule, pluginGrpcModule];
 
 /** Options of `startGrpcServer`. */
 export interface GrpcServerOptions {
