@@ -165,7 +165,7 @@ export async function insertSupervisor(
       .insertInto('installed_plugins')
       .values({
         supervisor_id: supervisorId,
-        plugin_id: 'plugin-x',
+        plugin_id: 'plugin-echo',
         version: '1.0.0',
         state: 'ACTIVE',
         endpoint: 'grpc://127.0.0.1:1',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApiError, SupervisorClient } from '../src/transport/client/index.js';
+import { ApiError, PluginClient, SupervisorClient } from '../src/transport/client/index.js';
 import {
   DOMAIN_A,
   DOMAIN_B,
@@ -21,7 +21,8 @@ import {
  * takeover attempt; and a search of every log line for tokens, secrets and key material.
  */
 
-type Outcome = 'OK' | 'EMPTY' | 'NOT_FOUND' | 'PERMISSION_DENIED' | 'UNAUTHENTICATED';
+type Outcome =
+  'OK' | 'EMPTY' | 'NOT_FOUND' | 'PERMISSION_DENIED' | 'UNAUTHENTICATED' | 'UNAVAILABLE';
 type Transport = 'grpc' | 'rest';
 
 const METHODS = [
@@ -36,6 +37,8 @@ const METHODS = [
   'list',
   'stat',
   'list_plugins',
+  'get_plugin_endpoint',
+  'notify_failure',
 ] as const;
 type Method = (typeof METHODS)[number];
 
@@ -52,6 +55,8 @@ function expected(method: Method, who: Principal): Outcome {
   // adminB acts in domain B, where the target does not exist; its publish creates B's own.
   if (method === 'publish') return 'OK';
   if (method === 'list' || method === 'stat' || method === 'list_plugins') return 'EMPTY';
+  // Domain A's instance is not handed to B; B's only supervisor is DISABLED, so nothing can run.
+  if (method === 'get_plugin_endpoint') return 'UNAVAILABLE';
   return 'NOT_FOUND';
 }
 
@@ -74,7 +79,10 @@ function requestFor(
     case 'update':
       return { ...key, priority: 7 };
     case 'recover_plugin':
-      return { ...key, plugin_id: 'plugin-x', version: '1.0.0' };
+    case 'notify_failure':
+      return { ...key, plugin_id: 'plugin-echo', version: '1.0.0' };
+    case 'get_plugin_endpoint':
+      return { plugin_id: 'plugin-echo', version: '1.0.0', domain_id: DOMAIN_A };
     case 'list':
       return { domain_id: DOMAIN_A, query: { keyword: target.hostname } };
     case 'stat':
@@ -99,11 +107,13 @@ function restRoute(method: Method, id: string): [string, string] {
     deregister: ['DELETE', `/plugin/v1/supervisor/${id}/register`],
     enable: ['PUT', `/plugin/v1/supervisor/${id}/enable`],
     disable: ['PUT', `/plugin/v1/supervisor/${id}/disable`],
-    recover_plugin: ['POST', `/plugin/v1/supervisor/${id}/plugin/plugin-x/recover`],
+    recover_plugin: ['POST', `/plugin/v1/supervisor/${id}/plugin/plugin-echo/recover`],
     get: ['POST', '/unused'],
     list: ['POST', '/plugin/v1/supervisors/search'],
     stat: ['POST', '/plugin/v1/supervisors/stat'],
     list_plugins: ['POST', `/plugin/v1/supervisor/${id}/plugins/search`],
+    get_plugin_endpoint: ['POST', '/plugin/v1/plugin/plugin-echo/get-endpoint'],
+    notify_failure: ['PUT', '/plugin/v1/plugin/plugin-echo/notify-failure'],
   };
   return routes[method];
 }
@@ -118,11 +128,13 @@ interface Answer {
 }
 
 const GRPC_STATUS: Record<number, string> = {
+  14: 'UNAVAILABLE',
   5: 'NOT_FOUND',
   7: 'PERMISSION_DENIED',
   16: 'UNAUTHENTICATED',
 };
 const HTTP_STATUS: Record<number, string> = {
+  503: 'UNAVAILABLE',
   404: 'NOT_FOUND',
   403: 'PERMISSION_DENIED',
   401: 'UNAUTHENTICATED',
@@ -134,9 +146,21 @@ async function callGrpc(
   method: Method,
   request: Record<string, unknown>,
 ): Promise<Answer> {
-  const client = new SupervisorClient(f.plane.grpcAddress, token === undefined ? {} : { token });
+  const options = token === undefined ? {} : { token };
+  const client =
+    method === 'get_plugin_endpoint' || method === 'notify_failure'
+      ? new PluginClient(f.plane.grpcAddress, options)
+      : new SupervisorClient(f.plane.grpcAddress, options);
   try {
-    const body = await client.call(method, request);
+    const body =
+      client instanceof PluginClient
+        ? method === 'notify_failure'
+          ? await client.notifyFailure(request).then(() => ({}))
+          : ((await client.getPluginEndpoint(request, { timeoutMs: 10_000 })) as unknown as Record<
+              string,
+              unknown
+            >)
+        : await client.call(method, request);
     return { ok: true, status: 'OK', body };
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
@@ -170,7 +194,8 @@ async function callRest(
     const [verb, path] = restRoute(method, id);
     // Path parameters travel in the path; the body carries the other fields.
     const body = { ...request };
-    if (!['publish', 'list', 'stat'].includes(method)) delete body.supervisor_id;
+    if (!['publish', 'list', 'stat', 'notify_failure'].includes(method)) delete body.supervisor_id;
+    if (method === 'get_plugin_endpoint' || method === 'notify_failure') delete body.plugin_id;
     response = await fetch(`http://${f.plane.httpAddress}${path}`, {
       method: verb,
       headers,
@@ -213,6 +238,10 @@ function classify(method: Method, answer: Answer, targetId: string): Outcome {
     );
     return 'OK';
   }
+  if (method === 'get_plugin_endpoint') {
+    assert.equal(body.endpoint, 'grpc://127.0.0.1:1');
+    return 'OK';
+  }
   if (method === 'stat') {
     const results = (body.results ?? []) as Record<string, unknown>[];
     if (results.length === 0) return 'EMPTY';
@@ -226,7 +255,13 @@ let f: AuthFixture;
 before(async () => {
   f = await startAuthFixture();
   // Domain B has a supervisor of its own, so that an empty answer is not trivially empty.
-  await insertSupervisor(f, { domainId: DOMAIN_B, name: 'B1', state: 'ENABLED', withPlugin: true });
+  // DISABLED, so that no plugin can be placed for domain B.
+  await insertSupervisor(f, {
+    domainId: DOMAIN_B,
+    name: 'B1',
+    state: 'DISABLED',
+    withPlugin: true,
+  });
 });
 after(() => f.close());
 
@@ -423,7 +458,7 @@ describe('takeover attempt', () => {
         secret_key: 'guessed-secret',
         labels: { zone: 'evil' },
         plugin_info: [
-          { plugin_id: 'plugin-x', version: '1.0.0', state: 'ERROR', endpoint: 'grpc://evil:1' },
+          { plugin_id: 'plugin-echo', version: '1.0.0', state: 'ERROR', endpoint: 'grpc://evil:1' },
         ],
       },
     ];
