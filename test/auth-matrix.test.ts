@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApiError, PluginClient, SupervisorClient } from '../src/transport/client/index.js';
+import {
+  AgentChannelClient,
+  ApiError,
+  PluginClient,
+  SupervisorClient,
+} from '../src/transport/client/index.js';
 import {
   DOMAIN_A,
   DOMAIN_B,
@@ -330,6 +335,44 @@ async function assertNoLeakInError(
     );
   }
 }
+
+describe('the agent channel (watch)', () => {
+  const want: Record<Principal, string> = {
+    system: 'OK',
+    adminA: 'OK',
+    agentS: 'OK',
+    adminB: 'ERROR_NOT_FOUND',
+    agentT: 'ERROR_NOT_FOUND',
+    noToken: 'ERROR_AUTHENTICATE_FAILURE',
+    expired: 'ERROR_AUTHENTICATE_FAILURE',
+    otherKey: 'ERROR_AUTHENTICATE_FAILURE',
+    algNone: 'ERROR_AUTHENTICATE_FAILURE',
+  };
+  for (const who of PRINCIPALS) {
+    it(`watch of supervisor S by ${who} is ${want[who]}`, async () => {
+      const target = await insertSupervisor(f, { domainId: DOMAIN_A, name: 'S', state: 'ENABLED' });
+      const token = f.tokens[who];
+      const client = new AgentChannelClient(
+        f.plane.grpcAddress,
+        token === undefined ? {} : { token },
+      );
+      const stream = client.watch(
+        { supervisor_id: target.supervisor_id, domain_id: DOMAIN_A },
+        () => {},
+      );
+      try {
+        const got = await stream.opened.then(
+          () => 'OK',
+          (err: unknown) => (err instanceof ApiError ? err.code : String(err)),
+        );
+        assert.equal(got, want[who]);
+      } finally {
+        stream.close();
+        client.close();
+      }
+    });
+  }
+});
 
 describe('no leak across domains', () => {
   it('shows domain B nothing of domain A through list totals, keyword, filters or stat', async () => {
