@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
+import {
+  Client,
+  credentials,
+  Metadata,
+  status as grpcStatus,
+  type MethodDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { after, before, describe, it } from 'node:test';
+import { messageToJson } from '../src/transport/proto-json.js';
+import { loadProtos } from '../src/transport/protos.js';
 import {
   AgentChannelClient,
   ApiError,
@@ -481,8 +491,52 @@ describe('no leak across domains', () => {
     );
     assert.equal(response.status, 200);
     assert.equal(((await response.json()) as Record<string, unknown>).domain_id, DOMAIN_B);
+
+    // gRPC: metadata x_domain_id, no domain_id in the body.
+    const answer = await grpcGetWithMetadata(own.supervisor_id, {
+      token: f.tokens.system ?? '',
+      x_domain_id: DOMAIN_B,
+    });
+    assert.equal(answer.domain_id, DOMAIN_B);
+    // A domain admin's x_domain_id is ignored: it stays in its own domain.
+    await assert.rejects(
+      grpcGetWithMetadata(own.supervisor_id, {
+        token: f.tokens.adminA ?? '',
+        x_domain_id: DOMAIN_B,
+      }),
+      (err: ServiceError) => err.code === grpcStatus.NOT_FOUND,
+    );
   });
 });
+
+/** `get` over raw gRPC with the given metadata and a body without domain_id. */
+function grpcGetWithMetadata(
+  supervisorId: string,
+  entries: Record<string, string>,
+): Promise<Record<string, unknown>> {
+  const defs = loadProtos('client');
+  const method = (
+    defs['spaceone.api.plugin.v1.Supervisor'] as Record<string, MethodDefinition<object, object>>
+  )['get'];
+  if (method === undefined) throw new Error('no get method');
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
+  const client = new Client(f.plane.grpcAddress, credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      { supervisor_id: supervisorId },
+      metadata,
+      (err: ServiceError | null, value?: object) => {
+        client.close();
+        if (err !== null) reject(err);
+        else resolve(messageToJson(defs, 'spaceone.api.plugin.v1.SupervisorInfo', value ?? {}));
+      },
+    );
+  });
+}
 
 describe('takeover attempt', () => {
   it('refuses a second agent publishing the same hostname with a wrong or missing secret, changing nothing', async () => {
