@@ -434,6 +434,34 @@ describe('no leak across domains', () => {
     }
   });
 
+  it('lists for an agent only the installed plugins of its own supervisor, whatever it asks for', async () => {
+    const mine = await insertSupervisor(f, {
+      domainId: DOMAIN_A,
+      name: 'S',
+      state: 'ENABLED',
+      withPlugin: true,
+    });
+    const other = await insertSupervisor(f, {
+      domainId: DOMAIN_A,
+      name: 'T',
+      state: 'ENABLED',
+      withPlugin: true,
+    });
+    for (const transport of ['grpc', 'rest'] as const) {
+      const all = await call(f, transport, 'agentS', 'list_plugins', { domain_id: DOMAIN_B });
+      const results = (all.body?.results ?? []) as Record<string, unknown>[];
+      assert.ok(results.some((r) => r.supervisor_id === mine.supervisor_id));
+      assert.ok(results.every((r) => r.supervisor_name === 'S' && r.domain_id === DOMAIN_A));
+      assert.equal(all.body?.total_count, results.length);
+
+      const foreign = await call(f, transport, 'agentS', 'list_plugins', {
+        supervisor_id: other.supervisor_id,
+        domain_id: DOMAIN_A,
+      });
+      assert.equal(foreign.body?.total_count, 0);
+    }
+  });
+
   it('lets a domain admin see but not manage its own supervisor once the system role made it public', async () => {
     const pub = await insertSupervisor(f, {
       domainId: DOMAIN_A,
