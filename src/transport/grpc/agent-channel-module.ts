@@ -28,8 +28,8 @@ interface DesiredChanged {
 /**
  * `plugvisor.v1.AgentChannel/watch` over gRPC: streams one DesiredChanged when the stream opens
  * and one whenever `events.onDesiredChanged(supervisor_id)` fires, until the agent cancels. The
- * caller must see the supervisor (it is looked up as `get` would), else the stream fails with
- * the same error `get` gives (NOT_FOUND for another domain's supervisor).
+ * caller must be allowed to watch the supervisor (`SupervisorService.watchable`: an agent token
+ * only its own), else the stream fails with NOT_FOUND, as for a missing one.
  */
 export const agentChannelGrpcModule: GrpcModule = {
   serviceNames: [AGENT_CHANNEL_SERVICE],
@@ -53,7 +53,7 @@ async function serveWatch(
   let caller: Caller | undefined;
   try {
     caller = await callerFrom(authenticator, call.metadata);
-    await services.supervisors.get(caller, {
+    await services.supervisors.watchable(caller, {
       supervisor_id: supervisorId,
       domain_id: call.request.domain_id === '' ? undefined : call.request.domain_id,
     });
