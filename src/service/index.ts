@@ -11,7 +11,7 @@ import { SupervisorService } from './supervisor-service.js';
 export type { Caller, Role } from './caller.js';
 export { ServiceEvents } from './events.js';
 export { effectiveDomain } from './tenancy.js';
-export { hashSecret, verifySecret, SecretVerifier } from './secret.js';
+export { hashSecret, verifySecret } from './secret.js';
 export { parseRequest, supervisorRequests } from './validation.js';
 export type { Page } from './listing.js';
 export { SupervisorService, SUPERVISOR_INFO_KEYS } from './supervisor-service.js';

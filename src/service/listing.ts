@@ -70,6 +70,7 @@ export class ListingService {
   async listInstalledPlugins(
     domainId: string,
     request: ListPluginsRequest,
+    supervisorName?: string,
   ): Promise<Page<Partial<InstalledPlugin>>> {
     const schema = installedPluginResource;
     const query = parseListQuery(schema, request.query, { clock: this.#clock });
@@ -81,6 +82,8 @@ export class ListingService {
         version: request.version,
         state: request.state,
         endpoint: request.endpoint,
+        // An agent's token narrows the list to its own supervisor (src/auth/policy.ts).
+        supervisor_name: supervisorName,
       }),
     );
     const repo = new InstalledPluginRepository(this.#store.db);

@@ -30,8 +30,16 @@ import type { Caller } from './caller.js';
 import type { ServiceEvents } from './events.js';
 import type { ListingService } from './listing.js';
 import { type Page } from './listing.js';
-import { SecretVerifier, hashSecret } from './secret.js';
-import { effectiveDomain } from './tenancy.js';
+import { hashSecret, verifySecret } from './secret.js';
+import {
+  assertMayCall,
+  assertMayManage,
+  assertMayPublishAs,
+  assertMaySee,
+  assertMaySetPublic,
+  effectiveDomain,
+  pluginScope,
+} from './tenancy.js';
 import {
   parseRequest,
   supervisorRequests as schemas,
@@ -80,7 +88,6 @@ export class SupervisorService {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #listing: ListingService;
-  readonly #secrets = new SecretVerifier();
 
   constructor(options: SupervisorServiceOptions) {
     this.#store = options.store;
@@ -99,14 +106,13 @@ export class SupervisorService {
    *   caller sets is_public. Nothing is written then.
    */
   async publish(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'publish');
     const request = parseRequest(schemas.publish, input);
     const domainId = effectiveDomain(caller, request.domain_id);
-    if (request.is_public !== undefined && caller.role !== 'SYSTEM') {
-      throw new PermissionDeniedError('only the system role may set is_public');
-    }
+    assertMayPublishAs(caller, request.name);
 
-    const created = await this.#createIfAbsent(domainId, request);
-    const record = created ?? (await this.#refresh(domainId, request));
+    const created = await this.#createIfAbsent(caller, domainId, request);
+    const record = created ?? (await this.#refresh(caller, domainId, request));
     const applied = await this.#applyPluginInfo(record.supervisor_id, request);
     if (applied) this.#events.instancesReported(record.supervisor_id);
     return toSupervisor(record);
@@ -114,23 +120,29 @@ export class SupervisorService {
 
   /** PENDING → ENABLED, also applying the request's optional fields. */
   async register(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'register');
     const request = parseRequest(schemas.register, input);
     const domainId = effectiveDomain(caller, request.domain_id);
-    this.#checkPublicFlag(caller, request.is_public);
+    const current = await this.#manageable(caller, domainId, request.supervisor_id);
+    assertMaySetPublic(caller, request.is_public, current.is_public);
     return this.#changeState(domainId, request.supervisor_id, 'register', updatableFields(request));
   }
 
   /** DISABLED | DISCONNECTED → ENABLED (ENABLED stays). */
   async enable(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'enable');
     const request = parseRequest(schemas.action, input);
     const domainId = effectiveDomain(caller, request.domain_id);
+    await this.#manageable(caller, domainId, request.supervisor_id);
     return this.#changeState(domainId, request.supervisor_id, 'enable', {});
   }
 
   /** ENABLED | DISCONNECTED → DISABLED (DISABLED stays). */
   async disable(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'disable');
     const request = parseRequest(schemas.action, input);
     const domainId = effectiveDomain(caller, request.domain_id);
+    await this.#manageable(caller, domainId, request.supervisor_id);
     return this.#changeState(domainId, request.supervisor_id, 'disable', {});
   }
 
@@ -140,10 +152,12 @@ export class SupervisorService {
    * @throws SupervisorUpdateError naming the first other field the request carries.
    */
   async update(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'update');
     rejectNonUpdatableFields(input);
     const request = parseRequest(schemas.register, input);
     const domainId = effectiveDomain(caller, request.domain_id);
-    this.#checkPublicFlag(caller, request.is_public);
+    const current = await this.#manageable(caller, domainId, request.supervisor_id);
+    assertMaySetPublic(caller, request.is_public, current.is_public);
 
     const now = isoTime(this.#clock.now());
     const repo = new SupervisorRepository(this.#store.db);
@@ -162,9 +176,11 @@ export class SupervisorService {
    * @throws InstalledPluginExistError naming up to five instances while any reference it.
    */
   async deregister(caller: Caller, input: unknown): Promise<void> {
+    assertMayCall(caller, 'deregister');
     const request = parseRequest(schemas.action, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     const supervisorId = request.supervisor_id;
+    await this.#manageable(caller, domainId, supervisorId);
 
     await this.#store.db.transaction().execute(async (trx) => {
       const supervisors = new SupervisorRepository(trx);
@@ -188,6 +204,7 @@ export class SupervisorService {
    *   it is in another state.
    */
   async recoverPlugin(caller: Caller, input: unknown): Promise<InstalledPlugin> {
+    assertMayCall(caller, 'recover_plugin');
     const request = parseRequest(schemas.recoverPlugin, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     const key = {
@@ -199,6 +216,10 @@ export class SupervisorService {
     const found = await repo.find(domainId, key);
     if (found === undefined) {
       throw new NotFoundError('plugin', `${request.plugin_id}@${request.version}`);
+    }
+    const onPublic = await new SupervisorRepository(this.#store.db).isPublic(key.supervisor_id);
+    if (onPublic === true && caller.role !== 'SYSTEM') {
+      throw new PermissionDeniedError('only the system role may manage a public supervisor');
     }
 
     const now = isoTime(this.#clock.now());
@@ -221,6 +242,7 @@ export class SupervisorService {
    * @throws NotFoundError when it does not exist in the caller's domain.
    */
   async get(caller: Caller, input: unknown): Promise<Partial<Supervisor>> {
+    assertMayCall(caller, 'get');
     const request = parseRequest(schemas.get, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     const only = request.only?.filter((k) => k !== '');
@@ -233,8 +255,28 @@ export class SupervisorService {
     return only === undefined || only.length === 0 ? supervisor : pick(supervisor, only);
   }
 
+  /**
+   * The supervisor whose desired changes the caller asks to watch (plugvisor.v1.AgentChannel):
+   * SYSTEM and DOMAIN_ADMIN for any supervisor of the domain, an agent only for its own.
+   *
+   * @throws NotFoundError when the caller may not see it, exactly as for a missing one.
+   */
+  async watchable(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'watch');
+    const request = parseRequest(schemas.get, input);
+    const domainId = effectiveDomain(caller, request.domain_id);
+    const record = await new SupervisorRepository(this.#store.db).findById(
+      domainId,
+      request.supervisor_id,
+    );
+    const supervisor = record === undefined ? undefined : toSupervisor(record);
+    assertMaySee(caller, domainId, supervisor, request.supervisor_id);
+    return supervisor;
+  }
+
   /** The domain's supervisors matching the direct fields and `query`. */
   async list(caller: Caller, input: unknown): Promise<Page<Partial<Supervisor>>> {
+    assertMayCall(caller, 'list');
     const request = parseRequest(schemas.list, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     return this.#listing.listSupervisors(domainId, request);
@@ -242,6 +284,7 @@ export class SupervisorService {
 
   /** A StatisticsQuery over the domain's supervisors: `{ results, total_count? }`. */
   async stat(caller: Caller, input: unknown): Promise<Record<string, unknown>> {
+    assertMayCall(caller, 'stat');
     const request = parseRequest(schemas.stat, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     return this.#listing.statSupervisors(domainId, request.query);
@@ -249,17 +292,20 @@ export class SupervisorService {
 
   /** Installed plugins the domain sees, matching the direct fields and `query`. */
   async listPlugins(caller: Caller, input: unknown): Promise<Page<Partial<InstalledPlugin>>> {
+    assertMayCall(caller, 'list_plugins');
     const request = parseRequest(schemas.listPlugins, input);
-    const domainId = effectiveDomain(caller, request.domain_id);
-    return this.#listing.listInstalledPlugins(domainId, request);
+    const scope = pluginScope(caller, request.domain_id);
+    return this.#listing.listInstalledPlugins(scope.domainId, request, scope.supervisorName);
   }
 
   async #createIfAbsent(
+    caller: Caller,
     domainId: string,
     request: PublishRequest,
   ): Promise<SupervisorRecord | undefined> {
     const repo = new SupervisorRepository(this.#store.db);
     if ((await repo.findByHostname(domainId, request.hostname)) !== undefined) return undefined;
+    assertMaySetPublic(caller, request.is_public);
 
     const now = isoTime(this.#clock.now());
     const record: SupervisorRecord = {
@@ -275,22 +321,30 @@ export class SupervisorService {
       created_at: now,
       updated_at: now,
       last_seen_at: now,
-      secret_hash: request.secret_key === undefined ? '' : await hashSecret(request.secret_key),
+      secret_hash:
+        request.secret_key === undefined || request.secret_key === ''
+          ? ''
+          : await hashSecret(request.secret_key),
       registered: false,
     };
-    if (request.secret_key !== undefined)
-      this.#secrets.remember(request.secret_key, record.secret_hash);
     if (!(await repo.insertIfAbsent(record))) return undefined;
     this.#log.info({ supervisorId: record.supervisor_id, domainId }, 'Supervisor created');
     return record;
   }
 
-  async #refresh(domainId: string, request: PublishRequest): Promise<SupervisorRecord> {
+  async #refresh(
+    caller: Caller,
+    domainId: string,
+    request: PublishRequest,
+  ): Promise<SupervisorRecord> {
     const repo = new SupervisorRepository(this.#store.db);
     for (let attempt = 0; attempt < MAX_STATE_RETRIES; attempt++) {
       const current = await repo.findByHostname(domainId, request.hostname);
       if (current === undefined) throw new NotFoundError('hostname', request.hostname);
-      await checkSecret(this.#secrets, current, request.secret_key);
+      // An agent may refresh only the supervisor of its own name; the secret guards the rest.
+      assertMayPublishAs(caller, current.name);
+      await checkSecret(current, request.secret_key);
+      assertMaySetPublic(caller, request.is_public, current.is_public);
 
       const now = isoTime(this.#clock.now());
       const state = stateAfterPublish(current.state, current.registered);
@@ -351,7 +405,8 @@ export class SupervisorService {
       const patch = {
         ...fields,
         state: to,
-        registered: action === 'register' ? true : undefined,
+        // Enabling accepts a supervisor as registering does, so that heartbeats can revive it later.
+        registered: action === 'register' || action === 'enable' ? true : undefined,
         updated_at: isoTime(this.#clock.now()),
       };
       if (await repo.update(domainId, supervisorId, patch, statesAllowing(action))) {
@@ -364,10 +419,15 @@ export class SupervisorService {
     return latest;
   }
 
-  #checkPublicFlag(caller: Caller, isPublic: boolean | undefined): void {
-    if (isPublic !== undefined && caller.role !== 'SYSTEM') {
-      throw new PermissionDeniedError('only the system role may set is_public');
-    }
+  /**
+   * The supervisor, if the caller may manage it: NOT_FOUND when it is not in the domain,
+   * PERMISSION_DENIED when it is public and the caller is not SYSTEM.
+   */
+  async #manageable(caller: Caller, domainId: string, supervisorId: string): Promise<Supervisor> {
+    const record = await new SupervisorRepository(this.#store.db).findById(domainId, supervisorId);
+    const supervisor = record === undefined ? undefined : toSupervisor(record);
+    assertMayManage(caller, domainId, supervisor, supervisorId);
+    return supervisor;
   }
 
   async #getRecord(domainId: string, supervisorId: string): Promise<Supervisor> {
@@ -397,13 +457,16 @@ function updatableFields(request: RegisterRequest) {
   };
 }
 
-async function checkSecret(
-  verifier: SecretVerifier,
-  record: SupervisorRecord,
-  secret: string | undefined,
-): Promise<void> {
-  if (record.secret_hash === '') return;
-  if (secret !== undefined && (await verifier.verify(secret, record.secret_hash))) return;
+/**
+ * A publish must present the secret the supervisor was created with: a different or missing one
+ * is refused, and so is a secret for a supervisor created without one (that would let anyone
+ * claim it by adding a secret).
+ */
+async function checkSecret(record: SupervisorRecord, secret: string | undefined): Promise<void> {
+  const given = secret !== undefined && secret !== '';
+  if (record.secret_hash === '' && !given) return;
+  if (record.secret_hash !== '' && given && (await verifySecret(secret, record.secret_hash)))
+    return;
   throw new PermissionDeniedError(
     `secret_key does not match the one supervisor ${record.supervisor_id} was published with`,
   );
