@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
+import { ensureLocalToken } from '../src/auth/index.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/plugvisor.js');
 
@@ -49,10 +50,12 @@ function stop(served: Served): Promise<number | null> {
   });
 }
 
+let token = '';
+
 async function post(base: string, path: string, body: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(`http://${base}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
   });
   assert.equal(response.status, 200, await response.clone().text());
@@ -75,6 +78,8 @@ describe('plugvisor serve', () => {
     assert.notEqual(first.grpc.endsWith(':0'), true);
     assert.equal(first.lines.filter((l) => String(l['msg']).includes('listening')).length, 1);
 
+    // A system token signed with the keys serve created in its data directory.
+    token = (await ensureLocalToken(dataDir)).token;
     const created: Record<string, unknown>[] = [];
     for (const host of ['alpha', 'beta', 'gamma']) {
       created.push(

@@ -14,7 +14,8 @@ export interface StatRun {
   schema: ResourceSchema;
   source: SqlFragment;
   dialect: SqlDialect;
-  clock: Clock;
+  /** The clock `timediff_*` filters are evaluated against (default: the system clock). */
+  clock?: Clock;
   query: unknown;
 }
 
