@@ -138,6 +138,40 @@ describe('the gRPC wire format', () => {
     assert.equal(text(decode(entry.get(2)?.[0] as Buffer), 3), 'wire');
   });
 
+  it('reports SERVING on the standard health service for the server and the Supervisor service', async () => {
+    for (const service of ['', 'spaceone.api.plugin.v1.Supervisor']) {
+      const request = service === '' ? Buffer.alloc(0) : bytesField(1, service);
+      const answer = await new Promise<Buffer>((resolve, reject) => {
+        client.makeUnaryRequest(
+          '/grpc.health.v1.Health/Check',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          request,
+          (err: ServiceError | null, value?: Buffer) =>
+            err === null ? resolve(value ?? Buffer.alloc(0)) : reject(err),
+        );
+      });
+      assert.equal(decode(answer).get(1)?.[0], 1, `SERVING for ${JSON.stringify(service)}`);
+    }
+  });
+
+  it('lists the Supervisor service through server reflection', async () => {
+    const names = await new Promise<string>((resolve, reject) => {
+      const call = client.makeBidiStreamRequest(
+        '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+      );
+      call.on('data', (bytes: Buffer) => {
+        resolve(bytes.toString('latin1'));
+        call.end();
+      });
+      call.on('error', reject);
+      call.write(bytesField(7, '')); // list_services
+    });
+    assert.ok(names.includes('spaceone.api.plugin.v1.Supervisor'), names);
+  });
+
   it('answers bytes that are no valid message with INVALID_ARGUMENT, not INTERNAL', async () => {
     const garbage = Buffer.from([0x9f, 0x06, 0x01]); // field 99 with wire type 7, which does not exist
     await assert.rejects(rawCall(client, 'publish', garbage, t.token), (err: ServiceError) => {
