@@ -1,7 +1,7 @@
 import { Metadata, status, type ServiceError, type handleUnaryCall } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { Logger } from 'pino';
-import { PlugvisorError } from '../../domain/index.js';
+import { InvalidParameterError, PlugvisorError } from '../../domain/index.js';
 import type { Caller } from '../../service/index.js';
 import { STATUS_BY_KIND, grpcDetails } from '../errors.js';
 import { jsonToMessage, messageToJson } from '../proto-json.js';
@@ -42,6 +42,9 @@ export function unaryHandler(
     call.once('cancelled', () => cancelled.abort(new Error('the client cancelled the call')));
     const run = async (): Promise<unknown> => {
       caller = callerFrom(call.metadata);
+      if (isUndecodable(call.request)) {
+        throw new InvalidParameterError('request', `not a valid ${method.requestType} message`);
+      }
       const request = messageToJson(ctx.defs, method.requestType, call.request);
       const answer = await useCase(caller, request, cancelled.signal);
       return jsonToMessage(ctx.defs, method.responseType, answer ?? {});
@@ -84,4 +87,34 @@ function toServiceError(
     }),
     metadata,
   };
+}
+
+const UNDECODABLE = Symbol('undecodable request');
+
+/**
+ * The same service definition with request decoders that never throw: bytes that are not a valid
+ * message become a marker the handler answers with INVALID_ARGUMENT (grpc-js itself would answer
+ * INTERNAL, which is reserved for our own faults).
+ */
+export function withTolerantDecoders<
+  D extends Record<string, { requestDeserialize: (b: Buffer) => unknown }>,
+>(definition: D): D {
+  const out: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer): unknown => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch {
+          return { [UNDECODABLE]: true };
+        }
+      },
+    };
+  }
+  return out as D;
+}
+
+function isUndecodable(request: unknown): boolean {
+  return typeof request === 'object' && request !== null && UNDECODABLE in request;
 }

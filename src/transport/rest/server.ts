@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
 } from 'fastify';
 import type { Logger } from 'pino';
 import { PlugvisorError } from '../../domain/index.js';
@@ -47,6 +48,12 @@ export async function buildRestServer(
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
+    // Errors Fastify raises before routing (a malformed URL, an unparseable id) answer like ours.
+    frameworkErrors: (err, _request, reply) => {
+      void (reply as unknown as FastifyReply)
+        .code(400)
+        .send({ code: 'ERROR_INVALID_PARAMETER', message: `invalid request (${err.message})` });
+    },
   });
 
   app.setErrorHandler((err, request, reply) => {
