@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { assertMayCall } from '../auth/index.js';
 import type { Catalog } from '../catalog/index.js';
 import {
   InstallPluginTimeoutError,
@@ -90,7 +91,8 @@ export class PluginService {
   /**
    * The endpoint of a running instance of the requested plugin, deploying one if needed.
    *
-   * @throws RequiredParameterError (plugin_id; version under MANUAL); PluginNotFoundError;
+   * @throws PermissionDeniedError for an agent's token; RequiredParameterError (plugin_id;
+   *   version under MANUAL); PluginNotFoundError;
    *   InvalidPluginVersionError; NoPossibleSupervisorError naming the labels;
    *   InstallPluginTimeoutError when no instance became ACTIVE in time (the instance is then
    *   marked ERROR with the reason); `signal`'s reason when the caller goes away.
@@ -100,6 +102,7 @@ export class PluginService {
     input: unknown,
     signal?: AbortSignal,
   ): Promise<PluginEndpoint> {
+    assertMayCall(caller, 'get_plugin_endpoint');
     const request = parseRequest(pluginRequests.getPluginEndpoint, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     const resolved = this.#catalog.resolveVersion(
@@ -125,9 +128,11 @@ export class PluginService {
   /**
    * Marks the instance ERROR (from any state) with the reason, so that its agent recreates it.
    *
-   * @throws NotFoundError when the domain cannot see that instance.
+   * @throws PermissionDeniedError for an agent's token; NotFoundError when the domain cannot see
+   *   that instance.
    */
   async notifyFailure(caller: Caller, input: unknown): Promise<void> {
+    assertMayCall(caller, 'notify_failure');
     const request = parseRequest(pluginRequests.notifyFailure, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     const key: InstanceIdentity = {
