@@ -9,6 +9,8 @@ describe('serve settings for plugin instances', () => {
     assert.equal(config.unusedAfterMs, 3 * 24 * 60 * 60 * 1000);
     assert.equal(config.cleanupIntervalMs, 600_000);
     assert.equal(config.catalog, undefined);
+    assert.equal(config.waitRecheckMs, 0, 'waiting calls rely on events unless told otherwise');
+    assert.equal(loadServeConfig({ wait_recheck: '2' }, {}).waitRecheckMs, 2000);
   });
 
   it('reads seconds from flags before the environment, fractions allowed', () => {

@@ -20,6 +20,8 @@ export interface ServeConfig {
   unusedAfterMs: number;
   /** How often the cleanup of unused instances runs, in milliseconds. */
   cleanupIntervalMs: number;
+  /** How often waiting get_plugin_endpoint calls re-read their instance (0: events only). */
+  waitRecheckMs: number;
 }
 
 /** Settings as they come from one source (flags, environment or file); all optional. */
@@ -35,7 +37,8 @@ type SettingKey =
   | 'catalog'
   | 'install_timeout'
   | 'unused_after'
-  | 'cleanup_interval';
+  | 'cleanup_interval'
+  | 'wait_recheck';
 
 /** Environment variable of each setting. */
 export const SERVE_ENV: Readonly<Record<SettingKey | 'config', string>> = {
@@ -49,6 +52,7 @@ export const SERVE_ENV: Readonly<Record<SettingKey | 'config', string>> = {
   install_timeout: 'PLUGVISOR_INSTALL_TIMEOUT',
   unused_after: 'PLUGVISOR_UNUSED_AFTER',
   cleanup_interval: 'PLUGVISOR_CLEANUP_INTERVAL',
+  wait_recheck: 'PLUGVISOR_WAIT_RECHECK',
   config: 'PLUGVISOR_CONFIG',
 };
 
@@ -65,6 +69,8 @@ export const SERVE_DEFAULTS = {
   unused_after: 3 * 24 * 60 * 60,
   /** Seconds (ten minutes). */
   cleanup_interval: 600,
+  /** Seconds; 0 means waiting calls are woken by events only (one replica). */
+  wait_recheck: 0,
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -84,6 +90,10 @@ const settingSchemas: Record<SettingKey, z.ZodType> = {
   install_timeout: seconds,
   unused_after: seconds,
   cleanup_interval: seconds,
+  wait_recheck: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .min(0, { error: 'must be 0 (off) or a positive number of seconds' })
+    .max(3600),
 };
 
 /** A setting is missing, malformed or the config file cannot be read. */
@@ -98,7 +108,7 @@ export class ConfigError extends Error {
  * Resolves the serve settings with precedence flag > environment > config file > default. The
  * config file is `flags.config`, else `$PLUGVISOR_CONFIG`, else none; it is YAML with the keys
  * grpc_port, http_port, host, data_dir, database, log_level, catalog, install_timeout,
- * unused_after, cleanup_interval (the last three in seconds).
+ * unused_after, cleanup_interval, wait_recheck (the last four in seconds).
  *
  * @throws ConfigError naming the bad key and where it came from.
  */
@@ -143,6 +153,7 @@ export function loadServeConfig(
     installTimeoutMs: Math.round((pick('install_timeout') as number) * 1000),
     unusedAfterMs: Math.round((pick('unused_after') as number) * 1000),
     cleanupIntervalMs: Math.round((pick('cleanup_interval') as number) * 1000),
+    waitRecheckMs: Math.round((pick('wait_recheck') as number) * 1000),
   };
 }
 

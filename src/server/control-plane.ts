@@ -43,7 +43,10 @@ export interface ControlPlaneOptions {
 export async function startControlPlane(
   config: Pick<ServeConfig, 'grpcPort' | 'httpPort' | 'host' | 'database'> &
     Partial<
-      Pick<ServeConfig, 'catalog' | 'installTimeoutMs' | 'unusedAfterMs' | 'cleanupIntervalMs'>
+      Pick<
+        ServeConfig,
+        'catalog' | 'installTimeoutMs' | 'unusedAfterMs' | 'cleanupIntervalMs' | 'waitRecheckMs'
+      >
     >,
   options: ControlPlaneOptions,
 ): Promise<RunningControlPlane> {
@@ -64,6 +67,7 @@ export async function startControlPlane(
       installTimeoutMs: config.installTimeoutMs,
       unusedAfterMs: config.unusedAfterMs,
       cleanupIntervalMs: config.cleanupIntervalMs,
+      waitRecheckMs: config.waitRecheckMs,
     });
     services.cleanup.start();
     cleanups.push(() => services.cleanup.stop());

@@ -52,6 +52,8 @@ export interface PluginServiceOptions {
   installTimeoutMs?: number;
   /** Orders supervisors of equal priority; default: fewest instances first, then random. */
   tieBreaker?: TieBreaker;
+  /** Cross-replica safety net for waiting calls (see `InstanceWaiters`); default 0, off. */
+  waitRecheckMs?: number;
 }
 
 /**
@@ -80,7 +82,11 @@ export class PluginService {
     this.#catalog = options.catalog;
     this.#installTimeoutMs = options.installTimeoutMs ?? DEFAULT_INSTALL_TIMEOUT_MS;
     this.#tieBreaker = options.tieBreaker;
-    this.#waiters = new InstanceWaiters(this.#events, (key) => this.#repo().findInstance(key));
+    this.#waiters = new InstanceWaiters(
+      this.#events,
+      (key) => this.#repo().findInstance(key),
+      options.waitRecheckMs ?? 0,
+    );
   }
 
   /** How many get_plugin_endpoint calls are waiting for an instance now. */

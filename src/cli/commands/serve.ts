@@ -67,6 +67,12 @@ export function serveCommand(setExitCode: (code: number) => void): Command {
         `how often unused instances are removed (default ${SERVE_DEFAULTS.cleanup_interval})`,
       ).env(SERVE_ENV.cleanup_interval),
     )
+    .addOption(
+      new Option(
+        '--wait-recheck <seconds>',
+        'with several replicas: how often waiting get_plugin_endpoint calls re-read their instance (default 0: woken by events only)',
+      ).env(SERVE_ENV.wait_recheck),
+    )
     .addOption(new Option('--config <file>', 'YAML config file').env(SERVE_ENV.config))
     .action(async (opts: Record<string, string | undefined>, command: Command) => {
       setExitCode(await runServe(flagsOnly(opts, command)));
@@ -88,6 +94,7 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
         install_timeout: flags['installTimeout'],
         unused_after: flags['unusedAfter'],
         cleanup_interval: flags['cleanupInterval'],
+        wait_recheck: flags['waitRecheck'],
         config: flags['config'],
       },
       process.env,
