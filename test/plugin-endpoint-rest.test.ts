@@ -88,4 +88,37 @@ describe('the Plugin API over REST', () => {
     const results = listed.body['results'] as Record<string, unknown>[];
     assert.equal(results[0]?.['state'], 'ERROR');
   });
+
+  it('stops waiting when the HTTP client disconnects', async () => {
+    const published = await t.rest('POST', '/plugin/v1/supervisors', {
+      name: 'rest-gone',
+      hostname: 'rest-gone',
+      domain_id: 'domain-rest-gone',
+    });
+    const supervisor_id = String(published.body['supervisor_id']);
+    await t.rest('POST', `/plugin/v1/supervisor/${supervisor_id}/register`, {
+      domain_id: 'domain-rest-gone',
+    });
+
+    const controller = new AbortController();
+    const call = fetch(`${t.baseUrl}/plugin/v1/plugin/plugin-echo/get-endpoint`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '1.0.0', domain_id: 'domain-rest-gone' }),
+      signal: controller.signal,
+    });
+    const deadline = Date.now() + 5000;
+    while (t.plane.services.plugins.waitingCalls === 0) {
+      assert.ok(Date.now() < deadline, 'the call should be waiting');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    controller.abort();
+    await assert.rejects(call);
+    while (t.plane.services.plugins.waitingCalls > 0) {
+      assert.ok(Date.now() < deadline, 'the wait should end with the connection');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const after = await getEndpoint({ version: '0.0.1' });
+    assert.equal(after.status, 400, 'the server keeps answering');
+  });
 });
