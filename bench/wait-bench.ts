@@ -73,6 +73,8 @@ async function startServer(dir: string): Promise<ServeProcess> {
     catalog,
     '--install-timeout',
     '300',
+    // The bench measures waiting, not tokens.
+    '--no-auth',
   ]);
 }
 

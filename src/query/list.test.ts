@@ -219,7 +219,7 @@ describe('list queries on SQLite, operator by operator', () => {
     assert.deepEqual(await ids({ keyword: 'NODE-1 launch' }), ['sv-1', 'sv-3']);
   });
 
-  it('sorts by several keys with the id as the tiebreak, pages from 1 and counts every match', async () => {
+  it('sorts by several keys with the id as the tiebreak, pages from a 1-based row and counts every match', async () => {
     const query = parseListQuery(supervisorResource, {
       sort: { keys: [{ key: 'is_public', desc: true }, { key: 'priority' }] },
       page: { start: 2, limit: 2 },
@@ -232,7 +232,7 @@ describe('list queries on SQLite, operator by operator', () => {
     );
     assert.deepEqual(
       (await t.run(compiled.select)).map((r) => r['supervisor_id']),
-      ['sv-1'],
+      ['sv-2', 'sv-1'],
     );
     assert.deepEqual(await t.run(compiled.count), [{ total_count: 3 }]);
   });

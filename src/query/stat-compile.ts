@@ -149,7 +149,7 @@ class StatCompiler {
     )}`;
     let select = sql`${withs} ${body} ${order}`;
     if (page.limit === 0) return { ...finish(select, this.#d), mapRow };
-    select = sql`${select} ${this.#d.limitOffset(page.limit, (page.start - 1) * page.limit)}`;
+    select = sql`${select} ${this.#d.limitOffset(page.limit, page.start - 1)}`;
     const count = sql`${withs} SELECT count(*) AS total_count FROM (${body}) AS r`;
     return { ...finish(select, this.#d), count: finish(count, this.#d), mapRow };
   }
