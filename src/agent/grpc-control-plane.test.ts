@@ -81,3 +81,32 @@ describe('the agent over gRPC (a real control plane on loopback)', () => {
     nowhere.close();
   });
 });
+
+describe('the watch stream when the control plane shuts down', () => {
+  it('ends at once, so the control plane stops without waiting out its grace period', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plugvisor-grpc-cp-'));
+    const plane = await startControlPlane(
+      { grpcPort: 0, httpPort: 0, host: '127.0.0.1', database: `sqlite:${join(dir, 'db.sqlite')}` },
+      { logger: pino({ level: 'silent' }) },
+    );
+    const controlPlane = new GrpcControlPlane({
+      address: plane.grpcAddress,
+      identity,
+      timeoutMs: 5_000,
+    });
+    const { supervisor_id } = await controlPlane.publish([]);
+    const watch = controlPlane.watch(supervisor_id, () => undefined);
+    await watch.opened;
+
+    const started = Date.now();
+    await plane.close();
+
+    assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+    assert.ok(
+      (await watch.ended) instanceof Error,
+      'the agent sees the stream end and re-opens it',
+    );
+    controlPlane.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

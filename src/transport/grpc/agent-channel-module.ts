@@ -33,13 +33,27 @@ export const agentChannelGrpcModule: GrpcModule = {
   serviceNames: [AGENT_CHANNEL_SERVICE],
   register(server: Server, services: Services): void {
     const definition = loadAgentChannelProto()[AGENT_CHANNEL_SERVICE] as ServiceDefinition;
+    const open = new Set<WatchCall>();
+    openWatches.set(server, open);
     server.addService(definition, {
-      watch: (call: ServerWritableStream<WatchRequest, DesiredChanged>) => {
+      watch: (call: WatchCall) => {
+        open.add(call);
+        call.once('close', () => open.delete(call));
         void serveWatch(call, services);
       },
     });
   },
+  closing(server: Server): void {
+    // Agents re-open their stream (on another replica, or on this one once it is back).
+    for (const call of openWatches.get(server) ?? []) call.end();
+    openWatches.delete(server);
+  },
 };
+
+type WatchCall = ServerWritableStream<WatchRequest, DesiredChanged>;
+
+/** The open watch streams of each server, ended when it shuts down. */
+const openWatches = new WeakMap<Server, Set<WatchCall>>();
 
 async function serveWatch(
   call: ServerWritableStream<WatchRequest, DesiredChanged>,
