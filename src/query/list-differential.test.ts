@@ -13,7 +13,7 @@ import { compileList } from './compile.js';
 import { sqliteDialect } from './dialect/sqlite.js';
 import { parseListQuery } from './parse.js';
 import type { SqlFragment } from './sql.js';
-import { generateDataset, Rng, TIME_BASE, WORDS, type Dataset } from './test-data.js';
+import { generateDataset, pluginDocs, Rng, supervisorDocs, TIME_BASE, WORDS } from './test-data.js';
 import { openTestStore, type TestStore } from './test-store.js';
 
 /*
@@ -25,7 +25,7 @@ import { openTestStore, type TestStore } from './test-store.js';
 const SEEDS = process.env['PLUGVISOR_QUERY_SEED']
   ? [Number(process.env['PLUGVISOR_QUERY_SEED'])]
   : [1, 2, 3];
-const CASES_PER_SEED = 1200;
+const CASES_PER_SEED = 800;
 const CLOCK_MS = TIME_BASE + 90 * 60_000;
 const clock: Clock = { now: () => new Date(CLOCK_MS) };
 
@@ -457,49 +457,4 @@ function getPath(doc: Doc, key: string): unknown {
     v = (v as Doc)[part];
   }
   return v;
-}
-
-/** The supervisors of domain-a as MongoDB documents (null columns left out, JSON parsed). */
-export function supervisorDocs(data: Dataset): Doc[] {
-  return data.supervisors
-    .filter((s) => s.domain_id === 'domain-a')
-    .map((s) => ({
-      supervisor_id: s.supervisor_id,
-      name: s.name,
-      hostname: s.hostname,
-      domain_id: s.domain_id,
-      state: s.state,
-      is_public: s.is_public === 1,
-      priority: s.priority,
-      labels: JSON.parse(s.labels) as unknown,
-      tags: JSON.parse(s.tags) as unknown,
-      created_at: s.created_at,
-      updated_at: s.updated_at,
-      last_seen_at: s.last_seen_at,
-    }));
-}
-
-/** The installed plugins domain-a sees, joined with their supervisor, as MongoDB documents. */
-export function pluginDocs(data: Dataset): Doc[] {
-  const supervisors = new Map(data.supervisors.map((s) => [s.supervisor_id, s]));
-  return data.plugins.flatMap((p) => {
-    const s = supervisors.get(p.supervisor_id);
-    if (s === undefined || s.domain_id !== 'domain-a') return [];
-    const doc: Doc = {
-      supervisor_id: p.supervisor_id,
-      plugin_id: p.plugin_id,
-      version: p.version,
-      state: p.state,
-      endpoint: p.endpoint,
-      endpoints: JSON.parse(p.endpoints) as unknown,
-      managed: p.managed === 1,
-      domain_id: p.domain_id,
-      created_at: p.created_at,
-      updated_at: p.updated_at,
-      supervisor_name: s.name,
-      hostname: s.hostname,
-    };
-    if (p.endpoint_called_at !== null) doc['endpoint_called_at'] = p.endpoint_called_at;
-    return [doc];
-  });
 }

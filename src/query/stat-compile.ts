@@ -97,9 +97,7 @@ class StatCompiler {
       case 'unwind':
         return this.#unwind(stage.ref, stage.column);
       case 'count':
-        this.addCte(
-          sql`SELECT count(*) AS ${raw(stage.column.alias)} FROM ${this.#prev} HAVING count(*) > 0`,
-        );
+        this.addCte(sql`SELECT count(*) AS ${raw(stage.column.alias)} FROM ${this.#prev}`);
         this.#order = [{ expr: raw(stage.column.alias), desc: false }];
         return;
       case 'group':

@@ -113,6 +113,75 @@ describe('stat queries on SQLite', () => {
     assert.deepEqual((await stat({ distinct: 'tags.env' })).results, ['dev', 'prod']);
   });
 
+  it('groups by a formatted date and merges objects, later keys winning', async () => {
+    const answer = await stat({
+      aggregate: [
+        { sort: { key: 'priority' } },
+        {
+          group: {
+            keys: [{ key: 'created_at', name: 'day', date_format: '%Y-%m' }],
+            fields: [
+              { name: 'tags', operator: 'merge_objects', key: 'tags' },
+              { name: 'first', operator: 'first', key: 'supervisor_id' },
+              { name: 'last', operator: 'last', key: 'supervisor_id' },
+              { name: 'states', operator: 'add_to_set', key: 'state' },
+            ],
+          },
+        },
+      ],
+    });
+    assert.equal(answer.results.length, 1);
+    const [row] = answer.results as Record<string, unknown>[];
+    assert.deepEqual(row?.['tags'], { env: 'dev', n: 'x' });
+    assert.equal(row?.['day'], '2026-01');
+    assert.equal(row?.['first'], 'sv-1');
+    assert.equal(row?.['last'], 'sv-3');
+    assert.deepEqual([...(row?.['states'] as string[])].sort(), ['DISABLED', 'ENABLED']);
+  });
+
+  it('unwinds, pushes objects, projects with arithmetic and exclusion, skips and limits', async () => {
+    const answer = await stat({
+      aggregate: [
+        {
+          group: {
+            keys: [{ key: 'state', name: 'state' }],
+            fields: [
+              { name: 'n', operator: 'count' },
+              { name: 'p', operator: 'sum', key: 'priority' },
+              {
+                name: 'who',
+                operator: 'push',
+                fields: [
+                  { key: 'supervisor_id', name: 'id' },
+                  { key: 'is_public', name: 'pub' },
+                ],
+              },
+            ],
+          },
+        },
+        {
+          project: {
+            fields: [
+              { key: 'state' },
+              { key: 'who', name: 'size', operator: 'size' },
+              { key: 'p', name: 'avg', operator: 'divide', value: 'n' },
+              { key: 'who' },
+            ],
+          },
+        },
+        { unwind: { path: 'who' } },
+        { project: { exclude_keys: ['avg'] } },
+        { sort: { key: 'who.id', desc: true } },
+        { skip: 1 },
+        { limit: 5 },
+      ],
+    });
+    assert.deepEqual(answer.results, [
+      { state: 'ENABLED', size: 2, who: { id: 'sv-2', pub: false } },
+      { state: 'ENABLED', size: 2, who: { id: 'sv-1', pub: false } },
+    ]);
+  });
+
   it('refuses a stage key that the previous stage does not output', () => {
     assert.throws(
       () =>

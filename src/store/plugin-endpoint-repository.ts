@@ -233,7 +233,7 @@ export class PluginEndpointRepository {
     const inserted = await this.#db
       .insertInto('installed_plugins')
       .values({
-        ...key,
+        ...identityOf(key),
         state: 'PROVISIONING',
         endpoint: '',
         endpoints: '[]',
@@ -255,7 +255,12 @@ export class PluginEndpointRepository {
   async addDomain(key: InstanceIdentity, domainId: string, now: string): Promise<void> {
     await this.#db
       .insertInto('installed_plugin_domains')
-      .values({ ...key, domain_id: domainId, created_at: now, endpoint_called_at: null })
+      .values({
+        ...identityOf(key),
+        domain_id: domainId,
+        created_at: now,
+        endpoint_called_at: null,
+      })
       .onConflict((oc) =>
         oc.columns(['supervisor_id', 'plugin_id', 'version', 'domain_id']).doNothing(),
       )
@@ -312,7 +317,7 @@ export class PluginEndpointRepository {
 
     await this.#db
       .insertInto('installed_plugin_domains')
-      .values({ ...key, domain_id: domainId, created_at: now, endpoint_called_at: now })
+      .values({ ...identityOf(key), domain_id: domainId, created_at: now, endpoint_called_at: now })
       .onConflict((oc) =>
         oc
           .columns(['supervisor_id', 'plugin_id', 'version', 'domain_id'])
@@ -366,6 +371,11 @@ export class PluginEndpointRepository {
     }
     return true;
   }
+}
+
+/** Just the identity fields of `key` (callers may pass richer rows). */
+export function identityOf(key: InstanceIdentity): InstanceIdentity {
+  return { supervisor_id: key.supervisor_id, plugin_id: key.plugin_id, version: key.version };
 }
 
 /** The claim key of a request: sha256 over its canonical form. */

@@ -41,7 +41,7 @@ export function jsonToMessage(
 export function structToJson(struct: unknown): JsonObject {
   const fields = (asRecord(struct)['fields'] ?? {}) as Record<string, unknown>;
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(fields)) out[key] = valueToJson(value);
+  for (const [key, value] of Object.entries(fields)) setOwn(out, key, valueToJson(value));
   return out;
 }
 
@@ -62,7 +62,8 @@ export function valueToJson(value: unknown): JsonValue {
 /** A JSON object as a `google.protobuf.Struct` object (proto-loader form). */
 export function jsonToStruct(json: unknown): { fields: Record<string, unknown> } {
   const fields: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(asRecord(json))) fields[key] = jsonToValue(value);
+  for (const [key, value] of Object.entries(asRecord(json)))
+    setOwn(fields, key, jsonToValue(value));
   return { fields };
 }
 
@@ -135,6 +136,16 @@ function resolveType(defs: PackageDefinition, from: string, name: string): strin
 function fieldsOf(defs: PackageDefinition, typeName: string): FieldDescriptor[] {
   const definition = defs[typeName] as { type?: { field?: FieldDescriptor[] } } | undefined;
   return definition?.type?.field ?? [];
+}
+
+/** Sets an own property, also for keys such as `__proto__` that plain assignment would not. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

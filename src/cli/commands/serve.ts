@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, SERVE_DEFAULTS, SERVE_ENV, loadServeConfig } from '../../config/index.js';
+import { LOG_REDACT_PATHS } from '../../auth/index.js';
 import { startControlPlane } from '../../server/index.js';
 
 /**
@@ -44,6 +45,59 @@ export function serveCommand(setExitCode: (code: number) => void): Command {
         SERVE_ENV.log_level,
       ),
     )
+    .addOption(
+      new Option('--catalog <file>', 'plugin catalog YAML (default catalog/default.yaml)').env(
+        SERVE_ENV.catalog,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--no-auth',
+        'DANGEROUS: accept requests without tokens, all as the system role (also PLUGVISOR_AUTH=off)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--install-timeout <seconds>',
+        `how long get_plugin_endpoint waits for an instance to become ACTIVE (default ${SERVE_DEFAULTS.install_timeout})`,
+      ).env(SERVE_ENV.install_timeout),
+    )
+    .addOption(
+      new Option(
+        '--unused-after <seconds>',
+        `remove instances whose endpoint was not handed out for this long (default ${SERVE_DEFAULTS.unused_after})`,
+      ).env(SERVE_ENV.unused_after),
+    )
+    .addOption(
+      new Option(
+        '--cleanup-interval <seconds>',
+        `how often unused instances are removed (default ${SERVE_DEFAULTS.cleanup_interval})`,
+      ).env(SERVE_ENV.cleanup_interval),
+    )
+    .addOption(
+      new Option(
+        '--signing-key-file <pem>',
+        'sign tokens with this key instead of <data-dir>/keys/',
+      ).env(SERVE_ENV.signing_key_file),
+    )
+    .addOption(
+      new Option(
+        '--verification-key-files <pems>',
+        'comma-separated previous keys still accepted (with --signing-key-file)',
+      ).env(SERVE_ENV.verification_key_files),
+    )
+    .addOption(
+      new Option(
+        '--heartbeat-timeout <duration>',
+        `an ENABLED supervisor silent this long becomes DISCONNECTED (default ${SERVE_DEFAULTS.heartbeat_timeout})`,
+      ).env(SERVE_ENV.heartbeat_timeout),
+    )
+    .addOption(
+      new Option(
+        '--liveness-interval <duration>',
+        `how often the liveness rule runs (default ${SERVE_DEFAULTS.liveness_interval})`,
+      ).env(SERVE_ENV.liveness_interval),
+    )
     .addOption(new Option('--config <file>', 'YAML config file').env(SERVE_ENV.config))
     .action(async (opts: Record<string, string | undefined>, command: Command) => {
       setExitCode(await runServe(flagsOnly(opts, command)));
@@ -61,6 +115,15 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
         data_dir: flags['dataDir'],
         database: flags['database'],
         log_level: flags['logLevel'],
+        catalog: flags['catalog'],
+        install_timeout: flags['installTimeout'],
+        unused_after: flags['unusedAfter'],
+        cleanup_interval: flags['cleanupInterval'],
+        auth: String(flags['auth']) === 'false' ? 'off' : undefined,
+        signing_key_file: flags['signingKeyFile'],
+        verification_key_files: flags['verificationKeyFiles'],
+        heartbeat_timeout: flags['heartbeatTimeout'],
+        liveness_interval: flags['livenessInterval'],
         config: flags['config'],
       },
       process.env,
@@ -71,8 +134,13 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
     return 2;
   }
 
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({
+    level: config.logLevel,
+    redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+  });
   const plane = await startControlPlane(config, { logger });
+  const reloadKeys = (): void => void plane.auth.reloadKeys();
+  process.on('SIGHUP', reloadKeys);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'Plugvisor stopping');
@@ -83,6 +151,7 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  process.off('SIGHUP', reloadKeys);
   await plane.close();
   return 0;
 }

@@ -12,6 +12,7 @@ import { STATUS_BY_KIND, grpcDetails } from '../errors.js';
 import { AGENT_CHANNEL_SERVICE, loadAgentChannelProto } from '../agent-channel-proto.js';
 import { callerFrom } from './caller.js';
 import type { GrpcModule } from './server.js';
+import type { HandlerContext } from './unary.js';
 
 interface WatchRequest {
   supervisor_id?: string;
@@ -26,12 +27,12 @@ interface DesiredChanged {
 /**
  * `plugvisor.v1.AgentChannel/watch` over gRPC: streams one DesiredChanged when the stream opens
  * and one whenever `events.onDesiredChanged(supervisor_id)` fires, until the agent cancels. The
- * caller must see the supervisor (it is looked up as `get` would), else the stream fails with
- * the same error `get` gives (NOT_FOUND for another domain's supervisor).
+ * caller must be allowed to list_plugins of the supervisor (SupervisorService.assertMayWatch), else
+ * the stream fails with PERMISSION_DENIED or NOT_FOUND (another domain's, or another agent's).
  */
 export const agentChannelGrpcModule: GrpcModule = {
   serviceNames: [AGENT_CHANNEL_SERVICE],
-  register(server: Server, services: Services): void {
+  register(server: Server, services: Services, ctx: HandlerContext): void {
     const definition = loadAgentChannelProto()[AGENT_CHANNEL_SERVICE] as ServiceDefinition;
     const open = new Set<WatchCall>();
     openWatches.set(server, open);
@@ -39,7 +40,7 @@ export const agentChannelGrpcModule: GrpcModule = {
       watch: (call: WatchCall) => {
         open.add(call);
         call.once('close', () => open.delete(call));
-        void serveWatch(call, services);
+        void serveWatch(call, services, ctx);
       },
     });
   },
@@ -55,16 +56,13 @@ type WatchCall = ServerWritableStream<WatchRequest, DesiredChanged>;
 /** The open watch streams of each server, ended when it shuts down. */
 const openWatches = new WeakMap<Server, Set<WatchCall>>();
 
-async function serveWatch(
-  call: ServerWritableStream<WatchRequest, DesiredChanged>,
-  services: Services,
-): Promise<void> {
+async function serveWatch(call: WatchCall, services: Services, ctx: HandlerContext): Promise<void> {
   const log = services.logger;
   const supervisorId = call.request.supervisor_id ?? '';
   let caller;
   try {
-    caller = callerFrom(call.metadata);
-    await services.supervisors.get(caller, {
+    caller = await callerFrom(ctx.authenticator, call.metadata);
+    await services.supervisors.assertMayWatch(caller, {
       supervisor_id: supervisorId,
       domain_id: call.request.domain_id === '' ? undefined : call.request.domain_id,
     });

@@ -2,13 +2,15 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
+import type { Authenticator } from '../../auth/index.js';
 import type { Services } from '../../service/index.js';
 import { loadProtos } from '../protos.js';
 import { agentChannelGrpcModule } from './agent-channel-module.js';
+import { pluginGrpcModule } from './plugin-module.js';
 import { supervisorGrpcModule } from './supervisor-module.js';
 import type { HandlerContext } from './unary.js';
 
-/** One API service over gRPC; issue #4 adds the Plugin service as another module. */
+/** One API service over gRPC (Supervisor, Plugin). */
 export interface GrpcModule {
   /** Full names of the services it adds (reported SERVING by the health service). */
   serviceNames: readonly string[];
@@ -20,6 +22,7 @@ export interface GrpcModule {
 /** The modules `startGrpcServer` serves when none are given. */
 export const DEFAULT_GRPC_MODULES: readonly GrpcModule[] = [
   supervisorGrpcModule,
+  pluginGrpcModule,
   agentChannelGrpcModule,
 ];
 
@@ -29,6 +32,8 @@ export interface GrpcServerOptions {
   /** 0 picks a free port; the bound one is in the result. */
   port: number;
   logger: Logger;
+  /** Establishes each call's caller from metadata `token` and `x_domain_id`. */
+  authenticator: Authenticator;
   modules?: readonly GrpcModule[];
 }
 
@@ -52,7 +57,11 @@ export async function startGrpcServer(
   const defs = loadProtos();
   const modules = options.modules ?? DEFAULT_GRPC_MODULES;
   const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
-  const ctx: HandlerContext = { defs, logger: options.logger };
+  const ctx: HandlerContext = {
+    defs,
+    logger: options.logger,
+    authenticator: options.authenticator,
+  };
   for (const module of modules) module.register(server, services, ctx);
 
   const names = modules.flatMap((m) => m.serviceNames);

@@ -1,19 +1,29 @@
 import { Metadata, status, type ServiceError, type handleUnaryCall } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { Logger } from 'pino';
-import { PlugvisorError } from '../../domain/index.js';
+import { InvalidParameterError, PlugvisorError } from '../../domain/index.js';
 import type { Caller } from '../../service/index.js';
 import { STATUS_BY_KIND, grpcDetails } from '../errors.js';
 import { jsonToMessage, messageToJson } from '../proto-json.js';
-import { callerFrom } from './caller.js';
+import type { Authenticator } from '../../auth/index.js';
+import { callerFrom, requestIdFrom } from './caller.js';
 
-/** A use case as the gRPC edge calls it: the caller and the request as JSON, the answer as JSON. */
-export type UnaryUseCase = (caller: Caller, request: Record<string, unknown>) => Promise<unknown>;
+/**
+ * A use case as the gRPC edge calls it: the caller and the request as JSON, the answer as JSON.
+ * `signal` aborts when the client cancels the call or its deadline passes, so that a long wait
+ * (get_plugin_endpoint) ends with it.
+ */
+export type UnaryUseCase = (
+  caller: Caller,
+  request: Record<string, unknown>,
+  signal: AbortSignal,
+) => Promise<unknown>;
 
 /** Everything a handler needs besides its use case. */
 export interface HandlerContext {
   defs: PackageDefinition;
   logger: Logger;
+  authenticator: Authenticator;
 }
 
 /**
@@ -30,10 +40,15 @@ export function unaryHandler(
   return (call, callback) => {
     const started = Date.now();
     let caller: Caller | undefined;
+    const cancelled = new AbortController();
+    call.once('cancelled', () => cancelled.abort(new Error('the client cancelled the call')));
     const run = async (): Promise<unknown> => {
-      caller = callerFrom(call.metadata);
+      caller = await callerFrom(ctx.authenticator, call.metadata);
+      if (isUndecodable(call.request)) {
+        throw new InvalidParameterError('request', `not a valid ${method.requestType} message`);
+      }
       const request = messageToJson(ctx.defs, method.requestType, call.request);
-      const answer = await useCase(caller, request);
+      const answer = await useCase(caller, request, cancelled.signal);
       return jsonToMessage(ctx.defs, method.responseType, answer ?? {});
     };
     run().then(
@@ -45,7 +60,7 @@ export function unaryHandler(
         callback(null, response);
       },
       (err: unknown) => {
-        const requestId = caller?.requestId ?? 'unknown';
+        const requestId = caller?.requestId ?? requestIdFrom(call.metadata);
         callback(toServiceError(ctx.logger, method.path, requestId, err, Date.now() - started));
       },
     );
@@ -74,4 +89,34 @@ function toServiceError(
     }),
     metadata,
   };
+}
+
+const UNDECODABLE = Symbol('undecodable request');
+
+/**
+ * The same service definition with request decoders that never throw: bytes that are not a valid
+ * message become a marker the handler answers with INVALID_ARGUMENT (grpc-js itself would answer
+ * INTERNAL, which is reserved for our own faults).
+ */
+export function withTolerantDecoders<
+  D extends Record<string, { requestDeserialize: (b: Buffer) => unknown }>,
+>(definition: D): D {
+  const out: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer): unknown => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch {
+          return { [UNDECODABLE]: true };
+        }
+      },
+    };
+  }
+  return out as D;
+}
+
+function isUndecodable(request: unknown): boolean {
+  return typeof request === 'object' && request !== null && UNDECODABLE in request;
 }

@@ -5,22 +5,28 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
 } from 'fastify';
 import type { Logger } from 'pino';
 import { PlugvisorError } from '../../domain/index.js';
 import type { Services } from '../../service/index.js';
+import type { Authenticator } from '../../auth/index.js';
 import { STATUS_BY_KIND } from '../errors.js';
+import { authenticateRequests } from './caller.js';
+import { pluginRoutes } from './plugin-routes.js';
 import { supervisorRoutes } from './supervisor-routes.js';
 
-/** One API resource over REST: a Fastify plugin given the services. Issue #4 adds its own. */
+/** One API resource over REST: a Fastify plugin given the services (Supervisor, Plugin). */
 export type RestModule = (services: Services) => FastifyPluginAsync;
 
 /** The modules `buildRestServer` serves when none are given. */
-export const DEFAULT_REST_MODULES: readonly RestModule[] = [supervisorRoutes];
+export const DEFAULT_REST_MODULES: readonly RestModule[] = [supervisorRoutes, pluginRoutes];
 
 /** Options of `buildRestServer`. */
 export interface RestServerOptions {
   logger: Logger;
+  /** Establishes each request's caller from `Authorization: Bearer` and `x-domain-id`. */
+  authenticator: Authenticator;
   modules?: readonly RestModule[];
   /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimit?: number;
@@ -46,6 +52,12 @@ export async function buildRestServer(
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
+    // Errors Fastify raises before routing (a malformed URL, an unparseable id) answer like ours.
+    frameworkErrors: (err, _request, reply) => {
+      void (reply as unknown as FastifyReply)
+        .code(400)
+        .send({ code: 'ERROR_INVALID_PARAMETER', message: `invalid request (${err.message})` });
+    },
   });
 
   app.setErrorHandler((err, request, reply) => {
@@ -73,6 +85,8 @@ export async function buildRestServer(
     );
     done();
   });
+
+  authenticateRequests(app, options.authenticator);
 
   for (const module of options.modules ?? DEFAULT_REST_MODULES) {
     await app.register(module(services));
