@@ -35,7 +35,9 @@ export function compileList(
   let select = sql`SELECT ${raw(columns)} ${from} ORDER BY ${compileOrder(schema, query, dialect)}`;
   if (query.countOnly) select = sql`${select} LIMIT 0`;
   else if (query.page.limit > 0) {
-    const offset = (query.page.start - 1) * query.page.limit;
+    // SpaceONE's page.start is the 1-based index of the first row (rows start..start+limit-1),
+    // not a page number: its clients send start = (page - 1) * limit + 1.
+    const offset = query.page.start - 1;
     select = sql`${select} ${dialect.limitOffset(query.page.limit, offset)}`;
   }
   return { select: finish(select, dialect), count: finish(count, dialect) };
@@ -67,14 +69,11 @@ function conditionSql(c: Condition, dialect: SqlDialect): SqlFragment {
 }
 
 function compileKeyword(schema: ResourceSchema, words: string[], dialect: SqlDialect): SqlFragment {
-  const ors: SqlFragment[] = [];
-  for (const word of words) {
-    for (const key of schema.keywordFields) {
-      const field = schema.fields[key];
-      if (field !== undefined) ors.push(dialect.containsIgnoreCase(raw(field.column), word));
-    }
-  }
-  return anyOf(ors);
+  const columns = schema.keywordFields.flatMap((key) => {
+    const field = schema.fields[key];
+    return field === undefined ? [] : [raw(field.column)];
+  });
+  return dialect.containsAnyIgnoreCase(columns, words);
 }
 
 function selectedColumns(schema: ResourceSchema, query: ListQuery): string {

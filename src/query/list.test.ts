@@ -219,7 +219,7 @@ describe('list queries on SQLite, operator by operator', () => {
     assert.deepEqual(await ids({ keyword: 'NODE-1 launch' }), ['sv-1', 'sv-3']);
   });
 
-  it('sorts by several keys with the id as the tiebreak, pages from 1 and counts every match', async () => {
+  it('sorts by several keys with the id as the tiebreak, pages from a 1-based row and counts every match', async () => {
     const query = parseListQuery(supervisorResource, {
       sort: { keys: [{ key: 'is_public', desc: true }, { key: 'priority' }] },
       page: { start: 2, limit: 2 },
@@ -232,7 +232,7 @@ describe('list queries on SQLite, operator by operator', () => {
     );
     assert.deepEqual(
       (await t.run(compiled.select)).map((r) => r['supervisor_id']),
-      ['sv-1'],
+      ['sv-2', 'sv-1'],
     );
     assert.deepEqual(await t.run(compiled.count), [{ total_count: 3 }]);
   });
@@ -281,4 +281,33 @@ describe('list queries on SQLite, operator by operator', () => {
       'plugin-aws',
     ]);
   });
+});
+
+describe('case-insensitive contain equals JavaScript toLowerCase on SQLite', () => {
+  let t: TestStore;
+  const names = ['İstanbul', '5 \u212Aelvin', 'Kiosk', 'naïve', 'plain ascii', '100%_done'];
+
+  before(async () => {
+    t = await openTestStore(
+      names.map((name, i) => supervisorRow({ supervisor_id: `sv-${i}`, name })),
+    );
+  });
+  after(async () => t.dispose());
+
+  for (const needle of ['i', 'k', 'K', 'İ', 'STAN', 'ï', 'ASCII', '%', '_', '%_', 'x']) {
+    it(`finds exactly the names whose lower case contains ${JSON.stringify(needle)}`, async () => {
+      const q = parseListQuery(supervisorResource, {
+        filter: [{ k: 'name', v: needle, o: 'contain' }],
+      });
+      const compiled = compileList(
+        supervisorResource,
+        supervisorSource('domain-a'),
+        q,
+        sqliteDialect,
+      );
+      const got = (await t.run(compiled.select)).map((r) => r['name']);
+      const expected = names.filter((n) => n.toLowerCase().includes(needle.toLowerCase()));
+      assert.deepEqual(got, expected);
+    });
+  }
 });

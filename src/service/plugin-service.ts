@@ -24,7 +24,7 @@ import type { Caller } from './caller.js';
 import type { ServiceEvents } from './events.js';
 import { InstanceWaiters } from './instance-waiters.js';
 import { pluginRequests } from './plugin-requests.js';
-import { effectiveDomain } from './tenancy.js';
+import { assertMayCall, effectiveDomain } from './tenancy.js';
 import { parseRequest } from './validation.js';
 
 /** How long get_plugin_endpoint waits for a new or recovering instance to become ACTIVE. */
@@ -100,6 +100,7 @@ export class PluginService {
     input: unknown,
     signal?: AbortSignal,
   ): Promise<PluginEndpoint> {
+    assertMayCall(caller, 'get_plugin_endpoint');
     const request = parseRequest(pluginRequests.getPluginEndpoint, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     const resolved = this.#catalog.resolveVersion(
@@ -128,6 +129,7 @@ export class PluginService {
    * @throws NotFoundError when the domain cannot see that instance.
    */
   async notifyFailure(caller: Caller, input: unknown): Promise<void> {
+    assertMayCall(caller, 'notify_failure');
     const request = parseRequest(pluginRequests.notifyFailure, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     const key: InstanceIdentity = {

@@ -1,8 +1,6 @@
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
 import { ConfigError, SERVE_DEFAULTS, SERVE_ENV, loadServeConfig } from '../../config/index.js';
 import { LOG_REDACT_PATHS } from '../../auth/index.js';
-import { startControlPlane } from '../../server/index.js';
 
 /**
  * `plugvisor serve`: the control plane (Supervisor API over gRPC and REST on the SQLite store).
@@ -134,6 +132,10 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
     return 2;
   }
 
+  // Loaded here, not at the top: the server stack is the slow part of starting the CLI, and the
+  // client commands never need it.
+  const { pino } = await import('pino');
+  const { startControlPlane } = await import('../../server/index.js');
   const logger = pino({
     level: config.logLevel,
     redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },

@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { pino, type Logger } from 'pino';
 
 import { loadAgentConfig, startAgent, type PublishedSupervisor } from '../../agent/index.js';
-import { ensureLocalToken } from '../../auth/index.js';
+import { ensureLocalToken, LOG_REDACT_PATHS } from '../../auth/index.js';
 import { CatalogError } from '../../catalog/index.js';
 import { ConfigError, SERVE_DEFAULTS, SERVE_ENV, loadServeConfig } from '../../config/index.js';
 import { startControlPlane } from '../../server/index.js';
@@ -87,7 +87,10 @@ async function runUp(flags: Record<string, string | undefined>): Promise<number>
   }
 
   mkdirSync(config.dataDir, { recursive: true });
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({
+    level: config.logLevel,
+    redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+  });
   const { token, path: tokenPath } = await ensureLocalToken(config.dataDir);
   const plane = await startControlPlane(config, { logger });
 

@@ -1,87 +1,48 @@
-import {
-  credentials,
-  loadPackageDefinition,
-  Metadata,
-  type Client,
-  type ServiceClientConstructor,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import type { ServiceDefinition as LoadedService } from '@grpc/proto-loader';
-import { jsonToMessage, messageName, messageToJson } from '../proto-json.js';
-import { loadProtos } from '../protos.js';
-import { ApiError } from './api-error.js';
-import type { ClientOptions } from './supervisor-client.js';
+import { UnaryClient, type CallOptions, type ClientOptions } from './unary-client.js';
 
 const SERVICE = 'spaceone.api.plugin.v1.Plugin';
 
-/** What get_plugin_endpoint answers. */
+/**
+ * get_plugin_endpoint's default deadline: above the server's default install timeout (150 s), so
+ * that a cold start is answered by the server rather than cut off by the client.
+ */
+export const DEFAULT_ENDPOINT_TIMEOUT_MS = 200_000;
+
+/** What get_plugin_endpoint answers (PluginEndpoint). */
 export interface PluginEndpointAnswer {
   endpoint: string;
   access_token: string;
+  /** The version resolved by `upgrade_mode: AUTO`; '' when none was resolved. */
   updated_version: string;
 }
 
 /**
- * A typed gRPC client of `spaceone.api.plugin.v1.Plugin`. get_plugin_endpoint may wait for an
- * instance to be deployed: give it a `timeoutMs` above the server's install timeout (150 s by
- * default) or pass a shorter one per call. Failures are `ApiError`s.
+ * A typed gRPC client of `spaceone.api.plugin.v1.Plugin`: requests and answers are plain JSON
+ * (labels as an object, `upgrade_mode` as 'MANUAL' | 'AUTO'); failures are `ApiError`s.
+ * get_plugin_endpoint may wait for an instance to be deployed, so its deadline is the call's
+ * `timeoutMs`, else the client's, else `DEFAULT_ENDPOINT_TIMEOUT_MS`.
  */
-export class PluginClient {
-  readonly #client: Client;
-  readonly #service: LoadedService;
-  readonly #options: ClientOptions;
+export class PluginClient extends UnaryClient {
+  readonly #endpointTimeoutMs: number;
 
   /** `address` is `host:port`. */
   constructor(address: string, options: ClientOptions = {}) {
-    const defs = loadProtos('client');
-    const loaded = loadPackageDefinition(defs) as unknown as Record<string, unknown>;
-    const ctor = SERVICE.split('.').reduce<unknown>(
-      (node, part) => (node as Record<string, unknown>)[part],
-      loaded,
-    ) as ServiceClientConstructor;
-    this.#client = new ctor(address, credentials.createInsecure());
-    this.#service = defs[SERVICE] as LoadedService;
-    this.#options = options;
+    super(SERVICE, address, options);
+    this.#endpointTimeoutMs = options.timeoutMs ?? DEFAULT_ENDPOINT_TIMEOUT_MS;
   }
 
+  /** Finds or deploys an instance of `plugin_id@version` and answers one of its endpoints. */
   getPluginEndpoint(
     request: Record<string, unknown>,
-    call: { timeoutMs?: number } = {},
+    call: CallOptions = {},
   ): Promise<PluginEndpointAnswer> {
-    return this.#call('get_plugin_endpoint', request, call.timeoutMs ?? 200_000);
-  }
-
-  async notifyFailure(request: Record<string, unknown>): Promise<void> {
-    await this.#call('notify_failure', request);
-  }
-
-  /** Closes the channel. */
-  close(): void {
-    this.#client.close();
-  }
-
-  #call<T>(name: string, request: Record<string, unknown>, timeoutMs?: number): Promise<T> {
-    const method = this.#service[name];
-    if (method === undefined) return Promise.reject(new Error(`unknown method ${name}`));
-    const defs = loadProtos('client');
-    const message = jsonToMessage(defs, messageName(defs, method.requestType), request);
-    const metadata = new Metadata();
-    if (this.#options.token !== undefined) metadata.set('token', this.#options.token);
-    const deadline = Date.now() + (timeoutMs ?? this.#options.timeoutMs ?? 30_000);
-
-    return new Promise((resolve, reject) => {
-      this.#client.makeUnaryRequest(
-        method.path,
-        method.requestSerialize,
-        method.responseDeserialize,
-        message,
-        metadata,
-        { deadline },
-        (err: ServiceError | null, value?: unknown) => {
-          if (err !== null) return reject(ApiError.fromServiceError(err));
-          resolve(messageToJson(defs, messageName(defs, method.responseType), value ?? {}) as T);
-        },
-      );
+    return this.call<PluginEndpointAnswer>('get_plugin_endpoint', request, {
+      timeoutMs: call.timeoutMs ?? this.#endpointTimeoutMs,
     });
+  }
+
+  /** Marks the instance ERROR so that its supervisor's agent recreates it. */
+  async notifyFailure(request: Record<string, unknown>, call: CallOptions = {}): Promise<void> {
+    await this.call('notify_failure', request, call);
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@grpc/grpc-js';
 
 import { PlugvisorError } from '../../domain/index.js';
-import type { Services } from '../../service/index.js';
+import type { Caller, Services } from '../../service/index.js';
 import { STATUS_BY_KIND, grpcDetails } from '../errors.js';
 import { AGENT_CHANNEL_SERVICE, loadAgentChannelProto } from '../agent-channel-proto.js';
 import { callerFrom } from './caller.js';
@@ -27,8 +27,8 @@ interface DesiredChanged {
 /**
  * `plugvisor.v1.AgentChannel/watch` over gRPC: streams one DesiredChanged when the stream opens
  * and one whenever `events.onDesiredChanged(supervisor_id)` fires, until the agent cancels. The
- * caller must be allowed to list_plugins of the supervisor (SupervisorService.assertMayWatch), else
- * the stream fails with PERMISSION_DENIED or NOT_FOUND (another domain's, or another agent's).
+ * caller must be allowed to watch the supervisor (`SupervisorService.watchable`: an agent token
+ * only its own), else the stream fails with NOT_FOUND, as for a missing one.
  */
 export const agentChannelGrpcModule: GrpcModule = {
   serviceNames: [AGENT_CHANNEL_SERVICE],
@@ -59,10 +59,10 @@ const openWatches = new WeakMap<Server, Set<WatchCall>>();
 async function serveWatch(call: WatchCall, services: Services, ctx: HandlerContext): Promise<void> {
   const log = services.logger;
   const supervisorId = call.request.supervisor_id ?? '';
-  let caller;
+  let caller: Caller | undefined;
   try {
     caller = await callerFrom(ctx.authenticator, call.metadata);
-    await services.supervisors.assertMayWatch(caller, {
+    await services.supervisors.watchable(caller, {
       supervisor_id: supervisorId,
       domain_id: call.request.domain_id === '' ? undefined : call.request.domain_id,
     });

@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import type { Authenticator } from '../../auth/index.js';
 import type { Services } from '../../service/index.js';
 import { loadProtos } from '../protos.js';
-import { agentChannelGrpcModule } from './agent-channel-module.js';
 import { pluginGrpcModule } from './plugin-module.js';
+import { agentChannelGrpcModule } from './agent-channel-module.js';
 import { supervisorGrpcModule } from './supervisor-module.js';
 import type { HandlerContext } from './unary.js';
 
