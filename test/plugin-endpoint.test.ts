@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { createAuthenticator } from '../src/auth/index.js';
 import { parseCatalog } from '../src/catalog/index.js';
 import type { InstalledPlugin, JsonObject } from '../src/domain/index.js';
 import { buildServices, type Services } from '../src/service/index.js';
@@ -59,7 +60,12 @@ async function startPlane(options: {
     installTimeoutMs: options.installTimeoutMs,
     clock: options.clock,
   });
-  const grpc = await startGrpcServer(services, { host: '127.0.0.1', port: 0, logger });
+  const grpc = await startGrpcServer(services, {
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    authenticator: createAuthenticator({ disabled: true, logger }),
+  });
   const address = `127.0.0.1:${grpc.port}`;
   const supervisors = new SupervisorClient(address);
   const plugins = new PluginClient(address);

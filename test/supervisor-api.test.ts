@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadStatEngine } from '../src/service/stat.js';
 import { InstalledPluginRepository } from '../src/store/index.js';
 import {
   CallFailed,
@@ -14,8 +13,6 @@ import {
   startTestControlPlane,
   type TestControlPlane,
 } from './support/control-plane.js';
-
-const statAvailable = (await loadStatEngine()) !== undefined;
 
 /** Asserts that the call is refused with `code` and the transport's status for `kind`. */
 async function refused(
@@ -405,31 +402,27 @@ for (const transport of ['grpc', 'rest'] as const) {
       assert.equal((await api.call('list', { domain_id }))['total_count'], before);
     });
 
-    it(
-      'answers a statistics query',
-      { todo: statAvailable ? undefined : 'TODO(#3): statistics compiler not merged yet' },
-      async () => {
-        const answer = await api.call('stat', {
-          domain_id,
-          query: {
-            aggregate: [
-              {
-                group: {
-                  keys: [{ key: 'state', name: 'state' }],
-                  fields: [{ operator: 'count', name: 'count' }],
-                },
+    it('answers a statistics query', async () => {
+      const answer = await api.call('stat', {
+        domain_id,
+        query: {
+          aggregate: [
+            {
+              group: {
+                keys: [{ key: 'state', name: 'state' }],
+                fields: [{ operator: 'count', name: 'count' }],
               },
-              { sort: { key: 'state' } },
-            ],
-          },
-        });
-        const results = answer['results'] as Record<string, unknown>[];
-        assert.ok(results.length > 0);
-        assert.ok(
-          results.every((r) => typeof r['state'] === 'string' && typeof r['count'] === 'number'),
-        );
-      },
-    );
+            },
+            { sort: { key: 'state' } },
+          ],
+        },
+      });
+      const results = answer['results'] as Record<string, unknown>[];
+      assert.ok(results.length > 0);
+      assert.ok(
+        results.every((r) => typeof r['state'] === 'string' && typeof r['count'] === 'number'),
+      );
+    });
   });
 }
 

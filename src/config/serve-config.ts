@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseDurationSeconds } from '../domain/duration.js';
 
 /** Settings of `plugvisor serve`. */
 export interface ServeConfig {
@@ -20,6 +21,16 @@ export interface ServeConfig {
   unusedAfterMs: number;
   /** How often the cleanup of unused instances runs, in milliseconds. */
   cleanupIntervalMs: number;
+  /** True only when started with `--no-auth` / `PLUGVISOR_AUTH=off`: every request is SYSTEM. */
+  authDisabled: boolean;
+  /** A configured signing key (PEM) instead of the keys in `<dataDir>/keys/`. */
+  signingKeyFile?: string;
+  /** With `signingKeyFile`: previous keys (PEM) still accepted. */
+  verificationKeyFiles: string[];
+  /** An ENABLED supervisor silent this long becomes DISCONNECTED (default 5 min). */
+  heartbeatTimeoutMs: number;
+  /** How often the liveness job runs (default 15 s). */
+  livenessIntervalMs: number;
 }
 
 /** Settings as they come from one source (flags, environment or file); all optional. */
@@ -35,7 +46,12 @@ type SettingKey =
   | 'catalog'
   | 'install_timeout'
   | 'unused_after'
-  | 'cleanup_interval';
+  | 'cleanup_interval'
+  | 'auth'
+  | 'signing_key_file'
+  | 'verification_key_files'
+  | 'heartbeat_timeout'
+  | 'liveness_interval';
 
 /** Environment variable of each setting. */
 export const SERVE_ENV: Readonly<Record<SettingKey | 'config', string>> = {
@@ -49,6 +65,11 @@ export const SERVE_ENV: Readonly<Record<SettingKey | 'config', string>> = {
   install_timeout: 'PLUGVISOR_INSTALL_TIMEOUT',
   unused_after: 'PLUGVISOR_UNUSED_AFTER',
   cleanup_interval: 'PLUGVISOR_CLEANUP_INTERVAL',
+  auth: 'PLUGVISOR_AUTH',
+  signing_key_file: 'PLUGVISOR_SIGNING_KEY_FILE',
+  verification_key_files: 'PLUGVISOR_VERIFICATION_KEY_FILES',
+  heartbeat_timeout: 'PLUGVISOR_HEARTBEAT_TIMEOUT',
+  liveness_interval: 'PLUGVISOR_LIVENESS_INTERVAL',
   config: 'PLUGVISOR_CONFIG',
 };
 
@@ -65,6 +86,10 @@ export const SERVE_DEFAULTS = {
   unused_after: 3 * 24 * 60 * 60,
   /** Seconds (ten minutes). */
   cleanup_interval: 600,
+  auth: 'on',
+  verification_key_files: [],
+  heartbeat_timeout: '5m',
+  liveness_interval: '15s',
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -73,6 +98,13 @@ const seconds = z.coerce
   .number({ error: 'must be a number of seconds' })
   .positive({ error: 'must be a positive number of seconds' })
   .max(365 * 24 * 60 * 60);
+
+const duration = z
+  .union([
+    z.number().int().positive(),
+    z.string().regex(/^\d+[smhdw]?$/, 'must be a duration like 30s, 5m or 1h'),
+  ])
+  .transform((v) => parseDurationSeconds(String(v), 'duration') * 1000);
 const settingSchemas: Record<SettingKey, z.ZodType> = {
   grpc_port: port,
   http_port: port,
@@ -84,6 +116,19 @@ const settingSchemas: Record<SettingKey, z.ZodType> = {
   install_timeout: seconds,
   unused_after: seconds,
   cleanup_interval: seconds,
+  auth: z.enum(['on', 'off']),
+  signing_key_file: z.string().min(1),
+  verification_key_files: z.union([
+    z.array(z.string().min(1)),
+    z.string().transform((s) =>
+      s
+        .split(',')
+        .map((f) => f.trim())
+        .filter((f) => f !== ''),
+    ),
+  ]),
+  heartbeat_timeout: duration,
+  liveness_interval: duration,
 };
 
 /** A setting is missing, malformed or the config file cannot be read. */
@@ -116,12 +161,15 @@ export function loadServeConfig(
 
   const pick = (key: SettingKey): unknown => {
     const sources: [string, unknown][] = [
-      [`flag --${key.replace('_', '-')}`, flags[key]],
+      [`flag --${key.replaceAll('_', '-')}`, flags[key]],
       [`environment ${SERVE_ENV[key]}`, fromEnv[key]],
       [`config file key ${key}`, file[key]],
     ];
     const found = sources.find(([, v]) => v !== undefined);
-    if (found === undefined) return (SERVE_DEFAULTS as Record<string, unknown>)[key];
+    if (found === undefined) {
+      const fallback = (SERVE_DEFAULTS as Record<string, unknown>)[key];
+      return fallback === undefined ? undefined : settingSchemas[key].parse(fallback);
+    }
     const parsed = settingSchemas[key].safeParse(found[1]);
     if (!parsed.success) {
       throw new ConfigError(
@@ -143,6 +191,13 @@ export function loadServeConfig(
     installTimeoutMs: Math.round((pick('install_timeout') as number) * 1000),
     unusedAfterMs: Math.round((pick('unused_after') as number) * 1000),
     cleanupIntervalMs: Math.round((pick('cleanup_interval') as number) * 1000),
+    authDisabled: pick('auth') === 'off',
+    ...(pick('signing_key_file') !== undefined && {
+      signingKeyFile: pick('signing_key_file') as string,
+    }),
+    verificationKeyFiles: (pick('verification_key_files') as string[] | undefined) ?? [],
+    heartbeatTimeoutMs: pick('heartbeat_timeout') as number,
+    livenessIntervalMs: pick('liveness_interval') as number,
   };
 }
 

@@ -4,6 +4,7 @@ import { loadCatalog } from '../catalog/index.js';
 import type { ServeConfig } from '../config/index.js';
 import type { Clock } from '../domain/index.js';
 import { buildServices, type Services } from '../service/index.js';
+import { startLivenessJob, type LivenessJob } from '../service/liveness-job.js';
 import { openStore, type Store } from '../store/index.js';
 import {
   buildRestServer,
@@ -13,6 +14,7 @@ import {
   type RunningGrpcServer,
 } from '../transport/index.js';
 import { formatHost } from '../transport/grpc/server.js';
+import { setUpAuth, type AuthConfig, type AuthSetup } from './auth-setup.js';
 
 /** A running control plane (`plugvisor serve`). */
 export interface RunningControlPlane {
@@ -22,9 +24,31 @@ export interface RunningControlPlane {
   httpAddress: string;
   grpcPort: number;
   httpPort: number;
+  /** The authenticator and keys (mint tokens with `auth.keys`; undefined with auth off). */
+  auth: AuthSetup;
+  /** The liveness job; `runOnce` applies the rule now. */
+  liveness: LivenessJob;
   /** Stops both servers (letting running requests finish) and closes the store. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * The settings a control plane needs. Authentication is on unless `authDisabled` is true; the
+ * keys live in `<dataDir>/keys/` unless `signingKeyFile` names one.
+ */
+export type ControlPlaneConfig = Pick<ServeConfig, 'grpcPort' | 'httpPort' | 'host' | 'database'> &
+  AuthConfig &
+  Partial<
+    Pick<
+      ServeConfig,
+      | 'heartbeatTimeoutMs'
+      | 'livenessIntervalMs'
+      | 'catalog'
+      | 'installTimeoutMs'
+      | 'unusedAfterMs'
+      | 'cleanupIntervalMs'
+    >
+  >;
 
 /** Options besides the settings. */
 export interface ControlPlaneOptions {
@@ -41,10 +65,7 @@ export interface ControlPlaneOptions {
  * was started is stopped again before the error is thrown.
  */
 export async function startControlPlane(
-  config: Pick<ServeConfig, 'grpcPort' | 'httpPort' | 'host' | 'database'> &
-    Partial<
-      Pick<ServeConfig, 'catalog' | 'installTimeoutMs' | 'unusedAfterMs' | 'cleanupIntervalMs'>
-    >,
+  config: ControlPlaneConfig,
   options: ControlPlaneOptions,
 ): Promise<RunningControlPlane> {
   const log = options.logger;
@@ -67,16 +88,30 @@ export async function startControlPlane(
     });
     services.cleanup.start();
     cleanups.push(() => services.cleanup.stop());
+    const auth = await setUpAuth(config, log, options.clock);
+    cleanups.push(() => Promise.resolve(auth.stop()));
+    const liveness = startLivenessJob({
+      db: store.db,
+      logger: log,
+      ...(options.clock !== undefined && { clock: options.clock }),
+      ...(config.heartbeatTimeoutMs !== undefined && {
+        heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      }),
+      ...(config.livenessIntervalMs !== undefined && { intervalMs: config.livenessIntervalMs }),
+    });
+    cleanups.push(() => liveness.stop());
 
     const grpc: RunningGrpcServer = await startGrpcServer(services, {
       host: config.host,
       port: config.grpcPort,
       logger: log,
+      authenticator: auth.authenticator,
       modules: options.grpcModules,
     });
     cleanups.push(() => grpc.close());
     const rest: FastifyInstance = await buildRestServer(services, {
       logger: log,
+      authenticator: auth.authenticator,
       modules: options.restModules,
     });
     await rest.listen({ host: config.host, port: config.httpPort });
@@ -86,7 +121,12 @@ export async function startControlPlane(
     const grpcAddress = `${formatHost(config.host)}:${grpc.port}`;
     const httpAddress = `${formatHost(config.host)}:${httpPort}`;
     log.info(
-      { grpc: grpcAddress, http: httpAddress, database: redact(config.database) },
+      {
+        grpc: grpcAddress,
+        http: httpAddress,
+        database: redact(config.database),
+        auth: auth.authenticator.isDisabled ? 'off' : 'on',
+      },
       'Plugvisor listening',
     );
 
@@ -95,7 +135,16 @@ export async function startControlPlane(
       closing ??= closeAll().then(() => log.info('Plugvisor stopped'));
       return closing;
     };
-    return { services, grpcAddress, httpAddress, grpcPort: grpc.port, httpPort, close };
+    return {
+      services,
+      grpcAddress,
+      httpAddress,
+      grpcPort: grpc.port,
+      httpPort,
+      auth,
+      liveness,
+      close,
+    };
   } catch (err) {
     await closeAll();
     throw err;

@@ -6,7 +6,6 @@ import { CleanupJob } from './cleanup-job.js';
 import { ServiceEvents } from './events.js';
 import { ListingService } from './listing.js';
 import { PluginService } from './plugin-service.js';
-import { loadStatEngine } from './stat.js';
 import { SupervisorService } from './supervisor-service.js';
 
 export type { Caller, Role } from './caller.js';
@@ -64,7 +63,7 @@ export async function buildServices(store: Store, options: ServicesOptions): Pro
   const clock = options.clock ?? systemClock;
   const events = options.events ?? new ServiceEvents();
   const logger = options.logger;
-  const listing = new ListingService(store, await loadStatEngine(), logger);
+  const listing = new ListingService(store, logger);
   const supervisors = new SupervisorService({ store, events, clock, logger, listing });
   const catalog = options.catalog ?? (await loadCatalog(defaultCatalogPath()));
   const plugins = new PluginService({

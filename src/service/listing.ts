@@ -21,7 +21,7 @@ import {
   supervisorSource,
   type Store,
 } from '../store/index.js';
-import { runStat, type StatEngine } from './stat.js';
+import { runStat } from './stat.js';
 import type { ListPluginsRequest, ListSupervisorsRequest } from './validation.js';
 
 /** One page of a list answer; `total_count` counts every match, not just the page. */
@@ -38,13 +38,11 @@ export interface Page<T> {
 export class ListingService {
   readonly #store: Store;
   readonly #dialect: SqlDialect;
-  readonly #stat: StatEngine | undefined;
   readonly #log: Logger;
 
-  constructor(store: Store, stat: StatEngine | undefined, logger: Logger) {
+  constructor(store: Store, logger: Logger) {
     this.#store = store;
     this.#dialect = sqliteDialect;
-    this.#stat = stat;
     this.#log = logger;
   }
 
@@ -70,6 +68,7 @@ export class ListingService {
   async listInstalledPlugins(
     domainId: string,
     request: ListPluginsRequest,
+    supervisorName?: string,
   ): Promise<Page<Partial<InstalledPlugin>>> {
     const schema = installedPluginResource;
     const query = parseListQuery(schema, request.query);
@@ -81,6 +80,8 @@ export class ListingService {
         version: request.version,
         state: request.state,
         endpoint: request.endpoint,
+        // An agent's token narrows the list to its own supervisor (src/auth/policy.ts).
+        supervisor_name: supervisorName,
       }),
     );
     const repo = new InstalledPluginRepository(this.#store.db);
@@ -89,7 +90,7 @@ export class ListingService {
 
   /** A StatisticsQuery over the supervisors of `domainId`. */
   async statSupervisors(domainId: string, query: unknown): Promise<Record<string, unknown>> {
-    return runStat(this.#stat, {
+    return runStat({
       store: this.#store,
       schema: supervisorResource,
       source: supervisorSource(domainId),

@@ -31,7 +31,14 @@ import type { ServiceEvents } from './events.js';
 import type { ListingService } from './listing.js';
 import { type Page } from './listing.js';
 import { hashSecret, verifySecret } from './secret.js';
-import { effectiveDomain } from './tenancy.js';
+import {
+  assertMayCall,
+  assertMayManage,
+  assertMayPublishAs,
+  assertMaySetPublic,
+  effectiveDomain,
+  pluginScope,
+} from './tenancy.js';
 import {
   parseRequest,
   supervisorRequests as schemas,
@@ -98,14 +105,13 @@ export class SupervisorService {
    *   caller sets is_public. Nothing is written then.
    */
   async publish(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'publish');
     const request = parseRequest(schemas.publish, input);
     const domainId = effectiveDomain(caller, request.domain_id);
-    if (request.is_public !== undefined && caller.role !== 'SYSTEM') {
-      throw new PermissionDeniedError('only the system role may set is_public');
-    }
+    assertMayPublishAs(caller, request.name);
 
-    const created = await this.#createIfAbsent(domainId, request);
-    const record = created ?? (await this.#refresh(domainId, request));
+    const created = await this.#createIfAbsent(caller, domainId, request);
+    const record = created ?? (await this.#refresh(caller, domainId, request));
     const applied = await this.#applyPluginInfo(record.supervisor_id, request);
     if (applied) this.#events.instancesReported(record.supervisor_id);
     return toSupervisor(record);
@@ -113,23 +119,29 @@ export class SupervisorService {
 
   /** PENDING → ENABLED, also applying the request's optional fields. */
   async register(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'register');
     const request = parseRequest(schemas.register, input);
     const domainId = effectiveDomain(caller, request.domain_id);
-    this.#checkPublicFlag(caller, request.is_public);
+    const current = await this.#manageable(caller, domainId, request.supervisor_id);
+    assertMaySetPublic(caller, request.is_public, current.is_public);
     return this.#changeState(domainId, request.supervisor_id, 'register', updatableFields(request));
   }
 
   /** DISABLED | DISCONNECTED → ENABLED (ENABLED stays). */
   async enable(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'enable');
     const request = parseRequest(schemas.action, input);
     const domainId = effectiveDomain(caller, request.domain_id);
+    await this.#manageable(caller, domainId, request.supervisor_id);
     return this.#changeState(domainId, request.supervisor_id, 'enable', {});
   }
 
   /** ENABLED | DISCONNECTED → DISABLED (DISABLED stays). */
   async disable(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'disable');
     const request = parseRequest(schemas.action, input);
     const domainId = effectiveDomain(caller, request.domain_id);
+    await this.#manageable(caller, domainId, request.supervisor_id);
     return this.#changeState(domainId, request.supervisor_id, 'disable', {});
   }
 
@@ -139,10 +151,12 @@ export class SupervisorService {
    * @throws SupervisorUpdateError naming the first other field the request carries.
    */
   async update(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'update');
     rejectNonUpdatableFields(input);
     const request = parseRequest(schemas.register, input);
     const domainId = effectiveDomain(caller, request.domain_id);
-    this.#checkPublicFlag(caller, request.is_public);
+    const current = await this.#manageable(caller, domainId, request.supervisor_id);
+    assertMaySetPublic(caller, request.is_public, current.is_public);
 
     const now = isoTime(this.#clock.now());
     const repo = new SupervisorRepository(this.#store.db);
@@ -161,9 +175,11 @@ export class SupervisorService {
    * @throws InstalledPluginExistError naming up to five instances while any reference it.
    */
   async deregister(caller: Caller, input: unknown): Promise<void> {
+    assertMayCall(caller, 'deregister');
     const request = parseRequest(schemas.action, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     const supervisorId = request.supervisor_id;
+    await this.#manageable(caller, domainId, supervisorId);
 
     await this.#store.db.transaction().execute(async (trx) => {
       const supervisors = new SupervisorRepository(trx);
@@ -187,6 +203,7 @@ export class SupervisorService {
    *   it is in another state.
    */
   async recoverPlugin(caller: Caller, input: unknown): Promise<InstalledPlugin> {
+    assertMayCall(caller, 'recover_plugin');
     const request = parseRequest(schemas.recoverPlugin, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     const key = {
@@ -198,6 +215,10 @@ export class SupervisorService {
     const found = await repo.find(domainId, key);
     if (found === undefined) {
       throw new NotFoundError('plugin', `${request.plugin_id}@${request.version}`);
+    }
+    const onPublic = await new SupervisorRepository(this.#store.db).isPublic(key.supervisor_id);
+    if (onPublic === true && caller.role !== 'SYSTEM') {
+      throw new PermissionDeniedError('only the system role may manage a public supervisor');
     }
 
     const now = isoTime(this.#clock.now());
@@ -220,6 +241,7 @@ export class SupervisorService {
    * @throws NotFoundError when it does not exist in the caller's domain.
    */
   async get(caller: Caller, input: unknown): Promise<Partial<Supervisor>> {
+    assertMayCall(caller, 'get');
     const request = parseRequest(schemas.get, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     const only = request.only?.filter((k) => k !== '');
@@ -234,6 +256,7 @@ export class SupervisorService {
 
   /** The domain's supervisors matching the direct fields and `query`. */
   async list(caller: Caller, input: unknown): Promise<Page<Partial<Supervisor>>> {
+    assertMayCall(caller, 'list');
     const request = parseRequest(schemas.list, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     return this.#listing.listSupervisors(domainId, request);
@@ -241,6 +264,7 @@ export class SupervisorService {
 
   /** A StatisticsQuery over the domain's supervisors: `{ results, total_count? }`. */
   async stat(caller: Caller, input: unknown): Promise<Record<string, unknown>> {
+    assertMayCall(caller, 'stat');
     const request = parseRequest(schemas.stat, input);
     const domainId = effectiveDomain(caller, request.domain_id);
     return this.#listing.statSupervisors(domainId, request.query);
@@ -248,17 +272,20 @@ export class SupervisorService {
 
   /** Installed plugins the domain sees, matching the direct fields and `query`. */
   async listPlugins(caller: Caller, input: unknown): Promise<Page<Partial<InstalledPlugin>>> {
+    assertMayCall(caller, 'list_plugins');
     const request = parseRequest(schemas.listPlugins, input);
-    const domainId = effectiveDomain(caller, request.domain_id);
-    return this.#listing.listInstalledPlugins(domainId, request);
+    const scope = pluginScope(caller, request.domain_id);
+    return this.#listing.listInstalledPlugins(scope.domainId, request, scope.supervisorName);
   }
 
   async #createIfAbsent(
+    caller: Caller,
     domainId: string,
     request: PublishRequest,
   ): Promise<SupervisorRecord | undefined> {
     const repo = new SupervisorRepository(this.#store.db);
     if ((await repo.findByHostname(domainId, request.hostname)) !== undefined) return undefined;
+    assertMaySetPublic(caller, request.is_public);
 
     const now = isoTime(this.#clock.now());
     const record: SupervisorRecord = {
@@ -274,7 +301,10 @@ export class SupervisorService {
       created_at: now,
       updated_at: now,
       last_seen_at: now,
-      secret_hash: request.secret_key === undefined ? '' : await hashSecret(request.secret_key),
+      secret_hash:
+        request.secret_key === undefined || request.secret_key === ''
+          ? ''
+          : await hashSecret(request.secret_key),
       registered: false,
     };
     if (!(await repo.insertIfAbsent(record))) return undefined;
@@ -282,12 +312,19 @@ export class SupervisorService {
     return record;
   }
 
-  async #refresh(domainId: string, request: PublishRequest): Promise<SupervisorRecord> {
+  async #refresh(
+    caller: Caller,
+    domainId: string,
+    request: PublishRequest,
+  ): Promise<SupervisorRecord> {
     const repo = new SupervisorRepository(this.#store.db);
     for (let attempt = 0; attempt < MAX_STATE_RETRIES; attempt++) {
       const current = await repo.findByHostname(domainId, request.hostname);
       if (current === undefined) throw new NotFoundError('hostname', request.hostname);
+      // An agent may refresh only the supervisor of its own name; the secret guards the rest.
+      assertMayPublishAs(caller, current.name);
       await checkSecret(current, request.secret_key);
+      assertMaySetPublic(caller, request.is_public, current.is_public);
 
       const now = isoTime(this.#clock.now());
       const state = stateAfterPublish(current.state, current.registered);
@@ -361,10 +398,15 @@ export class SupervisorService {
     return latest;
   }
 
-  #checkPublicFlag(caller: Caller, isPublic: boolean | undefined): void {
-    if (isPublic !== undefined && caller.role !== 'SYSTEM') {
-      throw new PermissionDeniedError('only the system role may set is_public');
-    }
+  /**
+   * The supervisor, if the caller may manage it: NOT_FOUND when it is not in the domain,
+   * PERMISSION_DENIED when it is public and the caller is not SYSTEM.
+   */
+  async #manageable(caller: Caller, domainId: string, supervisorId: string): Promise<Supervisor> {
+    const record = await new SupervisorRepository(this.#store.db).findById(domainId, supervisorId);
+    const supervisor = record === undefined ? undefined : toSupervisor(record);
+    assertMayManage(caller, domainId, supervisor, supervisorId);
+    return supervisor;
   }
 
   async #getRecord(domainId: string, supervisorId: string): Promise<Supervisor> {
@@ -394,9 +436,16 @@ function updatableFields(request: RegisterRequest) {
   };
 }
 
+/**
+ * A publish must present the secret the supervisor was created with: a different or missing one
+ * is refused, and so is a secret for a supervisor created without one (that would let anyone
+ * claim it by adding a secret).
+ */
 async function checkSecret(record: SupervisorRecord, secret: string | undefined): Promise<void> {
-  if (record.secret_hash === '') return;
-  if (secret !== undefined && (await verifySecret(secret, record.secret_hash))) return;
+  const given = secret !== undefined && secret !== '';
+  if (record.secret_hash === '' && !given) return;
+  if (record.secret_hash !== '' && given && (await verifySecret(secret, record.secret_hash)))
+    return;
   throw new PermissionDeniedError(
     `secret_key does not match the one supervisor ${record.supervisor_id} was published with`,
   );

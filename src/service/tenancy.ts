@@ -1,16 +1,13 @@
-import { RequiredParameterError } from '../domain/index.js';
-import type { Caller } from './caller.js';
-
 /**
- * The domain a request acts on. A domain-scoped caller (domain admin, supervisor agent) always
- * acts on its token's domain, whatever the request body says. The system role acts on the
- * request's `domain_id`, else on the domain its metadata named.
- *
- * @throws RequiredParameterError (key domain_id) when neither names a domain.
+ * Tenancy as the services apply it. The rules live in `src/auth/policy.ts` (pure functions with
+ * their own tests); this module is the services' single import of them.
  */
-export function effectiveDomain(caller: Caller, requested: string | undefined): string {
-  const domainId =
-    caller.role === 'SYSTEM' ? (requested ?? caller.domainId) : (caller.domainId ?? requested);
-  if (domainId === undefined || domainId === '') throw new RequiredParameterError('domain_id');
-  return domainId;
-}
+export {
+  assertMayCall,
+  assertMayManage,
+  assertMayPublishAs,
+  assertMaySetPublic,
+  effectiveDomain,
+  pluginScope,
+  type ApiMethod,
+} from '../auth/policy.js';

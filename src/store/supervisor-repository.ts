@@ -60,6 +60,19 @@ export class SupervisorRepository {
     return row === undefined ? undefined : fromRow(row);
   }
 
+  /**
+   * Whether the supervisor with that id (in any domain) is public; undefined when there is none.
+   * For access checks on instances a domain sees on another domain's public supervisor.
+   */
+  async isPublic(supervisorId: string): Promise<boolean | undefined> {
+    const row = await this.#db
+      .selectFrom('supervisors')
+      .select('is_public')
+      .where('supervisor_id', '=', supervisorId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : row.is_public === 1;
+  }
+
   /** The supervisor of `domainId` with that id, or undefined (also when it is another domain's). */
   async findById(domainId: string, supervisorId: string): Promise<SupervisorRecord | undefined> {
     const row = await this.#db
@@ -171,7 +184,9 @@ function patchToRow(patch: SupervisorPatch): Partial<SupervisorsTable> {
 }
 
 /** Parses a JSON-object column; anything else reads as an empty object. */
-export function parseObject(text: string): JsonObject {
+export function parseObject(text: string | undefined): JsonObject {
+  // A query with `only` may select a subset of columns; absent JSON columns read as empty.
+  if (text === undefined || text === null) return {};
   const value: unknown = JSON.parse(text);
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as JsonObject)

@@ -30,7 +30,7 @@ export async function startTestControlPlane(
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'plugvisor-test-'));
   const database = `sqlite:${join(dir, 'plugvisor.db')}`;
   const plane = await startControlPlane(
-    { grpcPort: 0, httpPort: 0, host: '127.0.0.1', database },
+    { grpcPort: 0, httpPort: 0, host: '127.0.0.1', database, dataDir: dir, authDisabled: true },
     { logger: options.logger ?? pino({ level: 'silent' }) },
   );
   const client = new SupervisorClient(plane.grpcAddress);

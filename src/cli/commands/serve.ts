@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { ConfigError, SERVE_DEFAULTS, SERVE_ENV, loadServeConfig } from '../../config/index.js';
+import { LOG_REDACT_PATHS } from '../../auth/index.js';
 
 /**
  * `plugvisor serve`: the control plane (Supervisor API over gRPC and REST on the SQLite store).
@@ -49,6 +50,12 @@ export function serveCommand(setExitCode: (code: number) => void): Command {
     )
     .addOption(
       new Option(
+        '--no-auth',
+        'DANGEROUS: accept requests without tokens, all as the system role (also PLUGVISOR_AUTH=off)',
+      ),
+    )
+    .addOption(
+      new Option(
         '--install-timeout <seconds>',
         `how long get_plugin_endpoint waits for an instance to become ACTIVE (default ${SERVE_DEFAULTS.install_timeout})`,
       ).env(SERVE_ENV.install_timeout),
@@ -64,6 +71,30 @@ export function serveCommand(setExitCode: (code: number) => void): Command {
         '--cleanup-interval <seconds>',
         `how often unused instances are removed (default ${SERVE_DEFAULTS.cleanup_interval})`,
       ).env(SERVE_ENV.cleanup_interval),
+    )
+    .addOption(
+      new Option(
+        '--signing-key-file <pem>',
+        'sign tokens with this key instead of <data-dir>/keys/',
+      ).env(SERVE_ENV.signing_key_file),
+    )
+    .addOption(
+      new Option(
+        '--verification-key-files <pems>',
+        'comma-separated previous keys still accepted (with --signing-key-file)',
+      ).env(SERVE_ENV.verification_key_files),
+    )
+    .addOption(
+      new Option(
+        '--heartbeat-timeout <duration>',
+        `an ENABLED supervisor silent this long becomes DISCONNECTED (default ${SERVE_DEFAULTS.heartbeat_timeout})`,
+      ).env(SERVE_ENV.heartbeat_timeout),
+    )
+    .addOption(
+      new Option(
+        '--liveness-interval <duration>',
+        `how often the liveness rule runs (default ${SERVE_DEFAULTS.liveness_interval})`,
+      ).env(SERVE_ENV.liveness_interval),
     )
     .addOption(new Option('--config <file>', 'YAML config file').env(SERVE_ENV.config))
     .action(async (opts: Record<string, string | undefined>, command: Command) => {
@@ -86,6 +117,11 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
         install_timeout: flags['installTimeout'],
         unused_after: flags['unusedAfter'],
         cleanup_interval: flags['cleanupInterval'],
+        auth: String(flags['auth']) === 'false' ? 'off' : undefined,
+        signing_key_file: flags['signingKeyFile'],
+        verification_key_files: flags['verificationKeyFiles'],
+        heartbeat_timeout: flags['heartbeatTimeout'],
+        liveness_interval: flags['livenessInterval'],
         config: flags['config'],
       },
       process.env,
@@ -100,8 +136,13 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
   // client commands never need it.
   const { pino } = await import('pino');
   const { startControlPlane } = await import('../../server/index.js');
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({
+    level: config.logLevel,
+    redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+  });
   const plane = await startControlPlane(config, { logger });
+  const reloadKeys = (): void => void plane.auth.reloadKeys();
+  process.on('SIGHUP', reloadKeys);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'Plugvisor stopping');
@@ -112,6 +153,7 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  process.off('SIGHUP', reloadKeys);
   await plane.close();
   return 0;
 }

@@ -2,6 +2,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
+import type { Authenticator } from '../../auth/index.js';
 import type { Services } from '../../service/index.js';
 import { loadProtos } from '../protos.js';
 import { pluginGrpcModule } from './plugin-module.js';
@@ -24,6 +25,8 @@ export interface GrpcServerOptions {
   /** 0 picks a free port; the bound one is in the result. */
   port: number;
   logger: Logger;
+  /** Establishes each call's caller from metadata `token` and `x_domain_id`. */
+  authenticator: Authenticator;
   modules?: readonly GrpcModule[];
 }
 
@@ -47,7 +50,11 @@ export async function startGrpcServer(
   const defs = loadProtos();
   const modules = options.modules ?? DEFAULT_GRPC_MODULES;
   const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
-  const ctx: HandlerContext = { defs, logger: options.logger };
+  const ctx: HandlerContext = {
+    defs,
+    logger: options.logger,
+    authenticator: options.authenticator,
+  };
   for (const module of modules) module.register(server, services, ctx);
 
   const names = modules.flatMap((m) => m.serviceNames);

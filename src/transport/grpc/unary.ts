@@ -5,7 +5,8 @@ import { InvalidParameterError, PlugvisorError } from '../../domain/index.js';
 import type { Caller } from '../../service/index.js';
 import { STATUS_BY_KIND, grpcDetails } from '../errors.js';
 import { jsonToMessage, messageToJson } from '../proto-json.js';
-import { callerFrom } from './caller.js';
+import type { Authenticator } from '../../auth/index.js';
+import { callerFrom, requestIdFrom } from './caller.js';
 
 /**
  * A use case as the gRPC edge calls it: the caller and the request as JSON, the answer as JSON.
@@ -22,6 +23,7 @@ export type UnaryUseCase = (
 export interface HandlerContext {
   defs: PackageDefinition;
   logger: Logger;
+  authenticator: Authenticator;
 }
 
 /**
@@ -41,7 +43,7 @@ export function unaryHandler(
     const cancelled = new AbortController();
     call.once('cancelled', () => cancelled.abort(new Error('the client cancelled the call')));
     const run = async (): Promise<unknown> => {
-      caller = callerFrom(call.metadata);
+      caller = await callerFrom(ctx.authenticator, call.metadata);
       if (isUndecodable(call.request)) {
         throw new InvalidParameterError('request', `not a valid ${method.requestType} message`);
       }
@@ -58,7 +60,7 @@ export function unaryHandler(
         callback(null, response);
       },
       (err: unknown) => {
-        const requestId = caller?.requestId ?? 'unknown';
+        const requestId = caller?.requestId ?? requestIdFrom(call.metadata);
         callback(toServiceError(ctx.logger, method.path, requestId, err, Date.now() - started));
       },
     );

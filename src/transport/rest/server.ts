@@ -10,7 +10,9 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { PlugvisorError } from '../../domain/index.js';
 import type { Services } from '../../service/index.js';
+import type { Authenticator } from '../../auth/index.js';
 import { STATUS_BY_KIND } from '../errors.js';
+import { authenticateRequests } from './caller.js';
 import { pluginRoutes } from './plugin-routes.js';
 import { supervisorRoutes } from './supervisor-routes.js';
 
@@ -23,6 +25,8 @@ export const DEFAULT_REST_MODULES: readonly RestModule[] = [supervisorRoutes, pl
 /** Options of `buildRestServer`. */
 export interface RestServerOptions {
   logger: Logger;
+  /** Establishes each request's caller from `Authorization: Bearer` and `x-domain-id`. */
+  authenticator: Authenticator;
   modules?: readonly RestModule[];
   /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimit?: number;
@@ -81,6 +85,8 @@ export async function buildRestServer(
     );
     done();
   });
+
+  authenticateRequests(app, options.authenticator);
 
   for (const module of options.modules ?? DEFAULT_REST_MODULES) {
     await app.register(module(services));
