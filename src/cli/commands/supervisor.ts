@@ -115,8 +115,8 @@ export function supervisorCommand(
         .command(action)
         .description(
           action === 'enable'
-            ? 'let a DISABLED or DISCONNECTED supervisor run plugins again'
-            : 'stop placing plugins on a supervisor',
+            ? 'let a DISABLED or DISCONNECTED supervisor serve plugins again'
+            : 'take a supervisor out of placement: no new instances, no endpoints handed out',
         )
         .argument('<supervisor_id>'),
     ).action((id: string, opts: ClientOptionValues) =>
