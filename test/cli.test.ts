@@ -482,6 +482,30 @@ describe('plugvisor plugin endpoint', () => {
     assert.match(assertFailed(run, 1, 'ERROR_NO_POSSIBLE_SUPERVISOR'), /gpu/);
   });
 
+  it('gives up after --timeout with ERROR_TIMEOUT naming the address and the limit', async () => {
+    // Only the Tokyo supervisor has this label, so a new instance must be deployed there, and
+    // nobody plays its agent: the server keeps waiting and the client deadline ends the call.
+    await client.register({
+      supervisor_id: ids.tokyo,
+      domain_id: DOMAIN,
+      labels: { pool: 'slow' },
+    });
+    const started = Date.now();
+    const run = await cli(
+      'plugin',
+      'endpoint',
+      'plugin-echo',
+      '--label',
+      'pool=slow',
+      '--timeout',
+      '0.5',
+    );
+
+    const line = assertFailed(run, 1, 'ERROR_TIMEOUT');
+    assert.ok(line.includes(plane.grpcAddress) && line.includes('0.5s'), line);
+    assert.ok(Date.now() - started < 5_000, 'the client deadline, not the server wait, ended it');
+  });
+
   it('reports a plugin missing from the catalog with its error code', async () => {
     const run = await cli('plugin', 'endpoint', 'plugin-nonexistent', '--version', '1.0');
 
