@@ -18,6 +18,17 @@ export const PROCESS_IO: CommandIo = {
   err: (text) => process.stderr.write(text),
 };
 
+/** Runs a client command's work with its options (see `clientRunner`). */
+export type ClientRunner = (
+  options: ClientOptionValues,
+  work: (ctx: ClientContext) => Promise<string>,
+) => Promise<void>;
+
+/** `runClientCommand` bound to the output streams and the exit code setter of one program. */
+export function clientRunner(io: CommandIo, setExitCode: (code: number) => void): ClientRunner {
+  return (options, work) => runClientCommand(options, io, setExitCode, work);
+}
+
 /**
  * Runs one client command: resolves the client options, runs `work`, and reports a failure as
  * one line `plugvisor: ERROR_CODE: message` on stderr with exit code 1. A control plane that
