@@ -29,7 +29,7 @@ describe('single-flight across two serve processes sharing one database', () => 
     const catalog = join(dir, 'catalog.yaml');
     writeFileSync(catalog, CATALOG);
     const flags = ['--database', `sqlite:${join(dir, 'plugvisor.db')}`, '--catalog', catalog];
-    flags.push('--install-timeout', '20', '--log-level', 'info');
+    flags.push('--install-timeout', '20', '--log-level', 'info', '--no-auth');
     // One after the other, so that the migrations run once.
     for (let i = 0; i < 2; i++) replicas.push(await startServeProcess(flags));
     for (const r of replicas) {

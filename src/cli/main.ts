@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { agentCommand } from './commands/agent.js';
 import { keysCommand } from './commands/keys.js';
 import { pluginCommand } from './commands/plugin.js';
 import { serveCommand } from './commands/serve.js';
+import { upCommand } from './commands/up.js';
 import { supervisorCommand } from './commands/supervisor.js';
 import { tokenCommand } from './commands/token-create.js';
 import { PROCESS_IO, type CommandIo } from './run-client.js';
@@ -40,6 +42,8 @@ export function buildProgram(
     "Plugin lifecycle manager speaking SpaceONE's spaceone.api.plugin.v1 API",
   );
   program.addCommand(serveCommand(setExitCode));
+  program.addCommand(agentCommand(setExitCode));
+  program.addCommand(upCommand(setExitCode));
   program.addCommand(supervisorCommand(setExitCode, io));
   program.addCommand(pluginCommand(setExitCode, io));
   program.addCommand(tokenCommand(io.out));

@@ -6,6 +6,7 @@ import type { Authenticator } from '../../auth/index.js';
 import type { Services } from '../../service/index.js';
 import { loadProtos } from '../protos.js';
 import { pluginGrpcModule } from './plugin-module.js';
+import { agentChannelGrpcModule } from './agent-channel-module.js';
 import { supervisorGrpcModule } from './supervisor-module.js';
 import type { HandlerContext } from './unary.js';
 
@@ -17,7 +18,11 @@ export interface GrpcModule {
 }
 
 /** The modules `startGrpcServer` serves when none are given. */
-export const DEFAULT_GRPC_MODULES: readonly GrpcModule[] = [supervisorGrpcModule, pluginGrpcModule];
+export const DEFAULT_GRPC_MODULES: readonly GrpcModule[] = [
+  supervisorGrpcModule,
+  pluginGrpcModule,
+  agentChannelGrpcModule,
+];
 
 /** Options of `startGrpcServer`. */
 export interface GrpcServerOptions {

@@ -1,0 +1,14 @@
+export * from './agent-config.js';
+export * from './backends/backend.js';
+export * from './backends/process/process-backend.js';
+export type { ProcessCommand, RestartPolicy } from './backends/process/process-instance.js';
+export * from './backends/process/health-probe.js';
+export * from './backends/process/free-port.js';
+export * from './control-plane.js';
+export * from './plan.js';
+export * from './queue.js';
+export * from './reconciler.js';
+export * from './supervisor-agent.js';
+export * from './run-agent.js';
+export * from './grpc-control-plane.js';
+export * from './catalog-commands.js';
