@@ -591,7 +591,8 @@ describe('a control plane with authentication on', () => {
 
   it('refuses a client without a token or with a bad one, in one line', async () => {
     const noToken = await cli('supervisor', 'list', '--address', secured.grpcAddress);
-    assertFailed(noToken, 1, 'ERROR_AUTHENTICATE_FAILURE');
+    const line = assertFailed(noToken, 1, 'ERROR_AUTHENTICATE_FAILURE');
+    assert.ok(line.includes(join(dir, 'token')), `names the token file it looked for: ${line}`);
 
     const badToken = await cli(
       'supervisor',
@@ -601,7 +602,10 @@ describe('a control plane with authentication on', () => {
       '--token',
       'not-a-token',
     );
-    assertFailed(badToken, 1, 'ERROR_AUTHENTICATE_FAILURE');
+    assert.doesNotMatch(
+      assertFailed(badToken, 1, 'ERROR_AUTHENTICATE_FAILURE'),
+      /no token was sent/,
+    );
   });
 });
 

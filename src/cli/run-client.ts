@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
+import { LOCAL_TOKEN_FILE } from '../auth/index.js';
 import { ApiError, type ClientOptions, type UnaryClient } from '../transport/client/index.js';
 import {
   resolveClientContext,
@@ -33,7 +35,7 @@ export function clientRunner(io: CommandIo, setExitCode: (code: number) => void)
  * Runs one client command: resolves the client options, runs `work`, and reports a failure as
  * one line `plugvisor: ERROR_CODE: message` on stderr with exit code 1. A control plane that
  * cannot be reached, does not answer in time or lacks the method gets a line saying which address
- * was tried and what to do.
+ * was tried and what to do; a refused request sent without a token says where one was looked for.
  */
 export async function runClientCommand(
   options: ClientOptionValues,
@@ -46,7 +48,8 @@ export async function runClientCommand(
     ctx = await resolveClientContext(options);
     io.out(await work(ctx));
   } catch (err) {
-    io.err(`plugvisor: ${describeFailure(err, ctx ?? fallbackContext(options))}\n`);
+    const hint = ctx?.token === undefined ? missingTokenHint(err, options.dataDir) : '';
+    io.err(`plugvisor: ${describeFailure(err, ctx ?? fallbackContext(options))}${hint}\n`);
     setExitCode(1);
   }
 }
@@ -90,6 +93,12 @@ export function describeFailure(
     default:
       return `${err.code}: ${oneLine(err.message)}`;
   }
+}
+
+/** When the server wants a token and none was sent, where the client looked for one. */
+function missingTokenHint(err: unknown, dataDir: string): string {
+  if (!(err instanceof ApiError) || err.code !== 'ERROR_AUTHENTICATE_FAILURE') return '';
+  return `; no token was sent (none in --token, PLUGVISOR_TOKEN or ${join(dataDir, LOCAL_TOKEN_FILE)}): run in the directory of \`plugvisor up\`, or pass --data-dir or --token`;
 }
 
 function connectReason(details: string): string {
