@@ -52,6 +52,8 @@ export interface ServicesOptions {
   cleanupIntervalMs?: number;
   /** Placement among supervisors of equal priority (default: least loaded, then random). */
   tieBreaker?: TieBreaker;
+  /** Re-read waited instances this often, for several replicas (default 0: events only). */
+  waitRecheckMs?: number;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function buildServices(store: Store, options: ServicesOptions): Pro
   const clock = options.clock ?? systemClock;
   const events = options.events ?? new ServiceEvents();
   const logger = options.logger;
-  const listing = new ListingService(store, logger);
+  const listing = new ListingService(store, clock, logger);
   const supervisors = new SupervisorService({ store, events, clock, logger, listing });
   const catalog = options.catalog ?? (await loadCatalog(defaultCatalogPath()));
   const plugins = new PluginService({
@@ -74,6 +76,7 @@ export async function buildServices(store: Store, options: ServicesOptions): Pro
     catalog,
     installTimeoutMs: options.installTimeoutMs,
     tieBreaker: options.tieBreaker,
+    waitRecheckMs: options.waitRecheckMs,
   });
   const cleanup = new CleanupJob({
     store,

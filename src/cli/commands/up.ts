@@ -76,6 +76,7 @@ async function runUp(flags: Record<string, string | undefined>): Promise<number>
         host: flags.host,
         data_dir: flags.dataDir,
         log_level: flags.logLevel,
+        catalog: flags.catalog,
       },
       process.env,
     );
@@ -107,7 +108,7 @@ async function runUp(flags: Record<string, string | undefined>): Promise<number>
         domainId: LOCAL_DOMAIN_ID,
         secretKey: await localSecret(config.dataDir),
         isPublic: true,
-        catalog: flags.catalog ?? process.env.PLUGVISOR_CATALOG ?? '',
+        catalog: config.catalog ?? '',
       },
       logger,
       { onPublished: (supervisor) => registrar.onPublished(supervisor) },
