@@ -566,6 +566,40 @@ function grpcGetWithMetadata(
   });
 }
 
+describe('malformed credentials', () => {
+  it('answers 401 / UNAUTHENTICATED with a coded error for every malformed credential', async () => {
+    const headers = [
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      'Bearer a b',
+      'Bearer not.a.jwt',
+      `Bearer ${'x'.repeat(4000)}`,
+      `bearer ${f.tokens.system ?? ''}x`,
+    ];
+    for (const authorization of headers) {
+      const response = await fetch(`http://${f.plane.httpAddress}/plugin/v1/supervisors/search`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ domain_id: DOMAIN_A }),
+      });
+      const body = (await response.json()) as Record<string, unknown>;
+      assert.equal(response.status, 401, authorization.slice(0, 40));
+      assert.equal(body.code, 'ERROR_AUTHENTICATE_FAILURE');
+      assert.ok(
+        !String(body.message).includes(authorization.slice(7, 40)) || authorization.length < 12,
+      );
+    }
+    for (const token of ['garbage', 'a.b.c', `${f.tokens.adminA ?? ''}tampered`]) {
+      const client = new SupervisorClient(f.plane.grpcAddress, { token });
+      await assert.rejects(
+        client.list({ domain_id: DOMAIN_A }),
+        (err: unknown) => err instanceof ApiError && err.grpcStatus === grpcStatus.UNAUTHENTICATED,
+      );
+      client.close();
+    }
+  });
+});
+
 describe('takeover attempt', () => {
   it('refuses a second agent publishing the same hostname with a wrong or missing secret, changing nothing', async () => {
     const target = await insertSupervisor(f, {

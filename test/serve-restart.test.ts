@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
-import { ensureLocalToken } from '../src/auth/index.js';
+import { loadOrCreateKeys, mintToken } from '../src/auth/index.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/plugvisor.js');
 
@@ -50,6 +50,7 @@ function stop(served: Served): Promise<number | null> {
   });
 }
 
+/** A system token minted with the key `serve` created in the data dir (it requires one). */
 let token = '';
 
 async function post(base: string, path: string, body: unknown): Promise<Record<string, unknown>> {
@@ -77,9 +78,9 @@ describe('plugvisor serve', () => {
     assert.match(first.http, /^127\.0\.0\.1:\d+$/);
     assert.notEqual(first.grpc.endsWith(':0'), true);
     assert.equal(first.lines.filter((l) => String(l['msg']).includes('listening')).length, 1);
+    // The key outlives the restart, so this token is accepted by the second start too.
+    token = await mintToken(await loadOrCreateKeys(dataDir), { role: 'SYSTEM' });
 
-    // A system token signed with the keys serve created in its data directory.
-    token = (await ensureLocalToken(dataDir)).token;
     const created: Record<string, unknown>[] = [];
     for (const host of ['alpha', 'beta', 'gamma']) {
       created.push(
