@@ -166,6 +166,7 @@ export class PluginService {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const key = await this.#findOrCreate(want);
       const outcome = await this.#waiters.wait(key, deadline - performance.now(), signal);
+      if (outcome === 'gone') continue;
 
       const endpoint = await this.#repo().handOutEndpoint(key, want.domain_id, this.#now());
       if (endpoint !== undefined) return endpoint;
