@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { startTestControlPlane, type TestControlPlane } from './support/control-plane.js';
 
 // Sends thousands of generated malformed requests over both transports. A fixed seed makes every
@@ -244,10 +244,10 @@ describe('malformed requests', () => {
       const method = gen.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'POST', 'PUT']);
       const path = gen.pick(paths);
       const body = restBody(gen);
-      const init: RequestInit = { method };
+      const init: RequestInit = { method, headers: { authorization: `Bearer ${t.token}` } };
       if (body !== undefined && method !== 'GET') {
         init.body = body.bytes;
-        init.headers = { 'content-type': body.contentType };
+        init.headers = { authorization: `Bearer ${t.token}`, 'content-type': body.contentType };
       }
       const response = await fetch(t.baseUrl + path, init);
       const text = await response.text();
@@ -284,7 +284,7 @@ describe('malformed requests', () => {
       } else {
         const bytes = protobufGarbage(gen);
         what += ` bytes ${bytes.subarray(0, 40).toString('hex')}`;
-        failure = await rawCall(raw, method, bytes);
+        failure = await rawCall(raw, method, bytes, t.token);
       }
 
       if (failure !== undefined) {
@@ -410,13 +410,21 @@ function varint(n: number): Buffer {
   return Buffer.from(bytes);
 }
 
-function rawCall(client: Client, method: string, body: Buffer): Promise<ServiceError | undefined> {
+function rawCall(
+  client: Client,
+  method: string,
+  body: Buffer,
+  token: string,
+): Promise<ServiceError | undefined> {
+  const metadata = new Metadata();
+  metadata.set('token', token);
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       `/spaceone.api.plugin.v1.Supervisor/${method}`,
       (b: Buffer) => b,
       (b: Buffer) => b,
       body,
+      metadata,
       (err: ServiceError | null) => resolve(err ?? undefined),
     );
   });

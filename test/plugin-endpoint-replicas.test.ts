@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadOrCreateKeys, mintToken } from '../src/auth/index.js';
 import { PluginClient, SupervisorClient } from '../src/transport/client/index.js';
 import { startServeProcess, type ServeProcess } from './support/serve-process.js';
 
@@ -29,14 +30,16 @@ describe('single-flight across two serve processes sharing one database', () => 
     const catalog = join(dir, 'catalog.yaml');
     writeFileSync(catalog, CATALOG);
     const flags = ['--database', `sqlite:${join(dir, 'plugvisor.db')}`, '--catalog', catalog];
+    // Both replicas share the data dir, hence the signing key, as replicas of one deployment do.
+    flags.push('--data-dir', dir);
     flags.push('--install-timeout', '20', '--wait-recheck', '0.2', '--log-level', 'info');
-    flags.push('--no-auth');
     // One after the other, so that the migrations run once.
     for (let i = 0; i < 2; i++) replicas.push(await startServeProcess(flags));
+    const token = await mintToken(await loadOrCreateKeys(dir), { role: 'SYSTEM' });
     for (const r of replicas) {
       clients.push({
-        supervisors: new SupervisorClient(r.grpcAddress),
-        plugins: new PluginClient(r.grpcAddress),
+        supervisors: new SupervisorClient(r.grpcAddress, { token }),
+        plugins: new PluginClient(r.grpcAddress, { token }),
       });
     }
   });

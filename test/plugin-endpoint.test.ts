@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { createAuthenticator } from '../src/auth/index.js';
+import { createAuthenticator, loadOrCreateKeys, mintToken } from '../src/auth/index.js';
 import { parseCatalog } from '../src/catalog/index.js';
 import type { InstalledPlugin, JsonObject } from '../src/domain/index.js';
 import { buildServices, type Services } from '../src/service/index.js';
@@ -60,15 +60,17 @@ async function startPlane(options: {
     installTimeoutMs: options.installTimeoutMs,
     clock: options.clock,
   });
+  const keys = await loadOrCreateKeys(dir);
   const grpc = await startGrpcServer(services, {
     host: '127.0.0.1',
     port: 0,
     logger,
-    authenticator: createAuthenticator({ disabled: true, logger }),
+    authenticator: createAuthenticator({ keys }),
   });
   const address = `127.0.0.1:${grpc.port}`;
-  const supervisors = new SupervisorClient(address);
-  const plugins = new PluginClient(address);
+  const token = await mintToken(keys, { role: 'SYSTEM' });
+  const supervisors = new SupervisorClient(address, { token });
+  const plugins = new PluginClient(address, { token });
   return {
     store,
     services,

@@ -402,7 +402,7 @@ for (const transport of ['grpc', 'rest'] as const) {
       assert.equal((await api.call('list', { domain_id }))['total_count'], before);
     });
 
-    it('answers a statistics query', async () => {
+    it('answers statistics queries over the domain, in the database', async () => {
       const answer = await api.call('stat', {
         domain_id,
         query: {
@@ -417,11 +417,26 @@ for (const transport of ['grpc', 'rest'] as const) {
           ],
         },
       });
-      const results = answer['results'] as Record<string, unknown>[];
-      assert.ok(results.length > 0);
-      assert.ok(
-        results.every((r) => typeof r['state'] === 'string' && typeof r['count'] === 'number'),
+      assert.deepEqual(answer['results'], [
+        { state: 'ENABLED', count: 1 },
+        { state: 'PENDING', count: 2 },
+      ]);
+
+      const distinct = await api.call('stat', {
+        domain_id,
+        query: { distinct: 'hostname', page: { start: 1, limit: 2 } },
+      });
+      assert.deepEqual(distinct['results'], ['host-b', 'host-c']);
+      assert.equal(distinct['total_count'], 3);
+
+      await refused(
+        api,
+        'stat',
+        { domain_id, query: { aggregate: [{ group: { keys: [{ key: 'secret_hash' }] } }] } },
+        'ERROR_INVALID_QUERY',
+        'INVALID_ARGUMENT',
       );
+      await refused(api, 'stat', { domain_id }, 'ERROR_REQUIRED_PARAMETER', 'INVALID_ARGUMENT');
     });
   });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import {
   ISO_MS_UTC,
   startTestControlPlane,
@@ -82,13 +82,16 @@ function text(d: Decoded, field: number): string {
   return v.toString('utf8');
 }
 
-function rawCall(client: Client, method: string, body: Buffer): Promise<Buffer> {
+function rawCall(client: Client, method: string, body: Buffer, token: string): Promise<Buffer> {
+  const metadata = new Metadata();
+  metadata.set('token', token);
   return new Promise((resolve, reject) => {
     client.makeUnaryRequest(
       `/spaceone.api.plugin.v1.Supervisor/${method}`,
       (b: Buffer) => b,
       (b: Buffer) => b,
       body,
+      metadata,
       (err: ServiceError | null, value?: Buffer) =>
         err === null ? resolve(value ?? Buffer.alloc(0)) : reject(err),
     );
@@ -118,7 +121,7 @@ describe('the gRPC wire format', () => {
       bytesField(7, 'domain-wire'), // domain_id
       bytesField(8, stringStruct({ region: 'eu' })), // labels
     ]);
-    const info = decode(await rawCall(client, 'publish', request));
+    const info = decode(await rawCall(client, 'publish', request, t.token));
 
     assert.match(text(info, 1), /^supervisor-[0-9a-f]{12}$/);
     assert.equal(text(info, 2), 'wire');
@@ -137,7 +140,7 @@ describe('the gRPC wire format', () => {
 
   it('answers bytes that are no valid message with INVALID_ARGUMENT, not INTERNAL', async () => {
     const garbage = Buffer.from([0x9f, 0x06, 0x01]); // field 99 with wire type 7, which does not exist
-    await assert.rejects(rawCall(client, 'publish', garbage), (err: ServiceError) => {
+    await assert.rejects(rawCall(client, 'publish', garbage, t.token), (err: ServiceError) => {
       assert.equal(err.code, status.INVALID_ARGUMENT, err.details);
       assert.match(err.details, /^ERROR_INVALID_PARAMETER: /);
       return true;

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { pino } from 'pino';
 
+import { mintToken } from '../auth/index.js';
 import { startControlPlane, type RunningControlPlane } from '../server/index.js';
 import { GrpcControlPlane } from './grpc-control-plane.js';
 
@@ -33,11 +34,15 @@ describe('the agent over gRPC (a real control plane on loopback)', () => {
         host: '127.0.0.1',
         database: `sqlite:${join(dir, 'db.sqlite')}`,
         dataDir: dir,
-        authDisabled: true,
       },
       { logger: pino({ level: 'silent' }) },
     );
-    controlPlane = new GrpcControlPlane({ address: plane.grpcAddress, identity, timeoutMs: 5_000 });
+    controlPlane = new GrpcControlPlane({
+      address: plane.grpcAddress,
+      token: await agentToken(plane),
+      identity,
+      timeoutMs: 5_000,
+    });
   });
 
   after(async () => {
@@ -73,8 +78,21 @@ describe('the agent over gRPC (a real control plane on loopback)', () => {
     assert.equal(await watch.ended, undefined);
   });
 
-  it('ends the watch stream with NOT_FOUND for a supervisor the caller cannot see', async () => {
-    const watch = controlPlane.watch('supervisor-0123456789ab', () => undefined);
+  it('ends the watch stream with NOT_FOUND for a supervisor the agent cannot see', async () => {
+    const other = new GrpcControlPlane({
+      address: plane.grpcAddress,
+      token: await mintToken(plane.auth.keys!, {
+        role: 'SUPERVISOR',
+        domainId: 'domain-a',
+        supervisorName: 'other-host',
+      }),
+      identity: { ...identity, name: 'other-host', hostname: 'other-host' },
+    });
+    const { supervisor_id: othersId } = await other.publish([]);
+    other.close();
+    assert.ok((await controlPlane.publish([])).supervisor_id !== othersId);
+
+    const watch = controlPlane.watch(othersId, () => undefined);
 
     await assert.rejects(watch.opened, /ERROR_NOT_FOUND|not found/);
     const ended = await watch.ended;
@@ -88,3 +106,53 @@ describe('the agent over gRPC (a real control plane on loopback)', () => {
     nowhere.close();
   });
 });
+
+describe('the watch stream when the control plane shuts down', () => {
+  it('ends at once, so the control plane stops without waiting out its grace period', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'plugvisor-grpc-cp-'));
+    const plane = await startControlPlane(
+      {
+        grpcPort: 0,
+        httpPort: 0,
+        host: '127.0.0.1',
+        database: `sqlite:${join(dir, 'db.sqlite')}`,
+        dataDir: dir,
+      },
+      { logger: pino({ level: 'silent' }) },
+    );
+    const controlPlane = new GrpcControlPlane({
+      address: plane.grpcAddress,
+      token: await agentToken(plane),
+      identity,
+      timeoutMs: 5_000,
+    });
+    t.after(async () => {
+      controlPlane.close();
+      await plane.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const { supervisor_id } = await controlPlane.publish([]);
+    const watch = controlPlane.watch(supervisor_id, () => undefined);
+    await watch.opened;
+
+    const started = Date.now();
+    await plane.close();
+
+    assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+    assert.ok(
+      (await watch.ended) instanceof Error,
+      'the agent sees the stream end and re-opens it',
+    );
+    controlPlane.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+/** A SUPERVISOR token for the test agent: publish and list_plugins as agent-host only. */
+function agentToken(plane: RunningControlPlane): Promise<string> {
+  return mintToken(plane.auth.keys!, {
+    role: 'SUPERVISOR',
+    domainId: 'domain-a',
+    supervisorName: 'agent-host',
+  });
+}

@@ -49,7 +49,7 @@ describe('the domain a request acts in', () => {
 });
 
 describe('who may call which method', () => {
-  it('lets an agent call only publish and list_plugins', () => {
+  it('lets an agent call only publish, list_plugins and watch', () => {
     const allowed = API_METHODS.filter((m) => {
       try {
         assertMayCall(agentS, m);
@@ -59,7 +59,7 @@ describe('who may call which method', () => {
         return false;
       }
     });
-    assert.deepEqual(allowed, ['publish', 'list_plugins']);
+    assert.deepEqual(allowed, ['publish', 'list_plugins', 'watch']);
     for (const m of API_METHODS) {
       assertMayCall(adminA, m);
       assertMayCall(system, m);

@@ -6,8 +6,8 @@
  *   `x_domain_id`; it alone sets or changes `is_public` and manages public supervisors.
  * - DOMAIN_ADMIN acts in its token's domain only; the request's `domain_id` is ignored. Another
  *   domain's supervisor is NOT_FOUND, never PERMISSION_DENIED, so its existence never leaks.
- * - SUPERVISOR (an agent) may only `publish` as the supervisor name in its token and
- *   `list_plugins` of the supervisors of that name in its domain; any other method is
+ * - SUPERVISOR (an agent) may only `publish` as the supervisor name in its token, and
+ *   `list_plugins` and `watch` of the supervisors of that name in its domain; any other method is
  *   PERMISSION_DENIED whatever its target, which reveals nothing.
  */
 import { NotFoundError, PermissionDeniedError, RequiredParameterError } from '../domain/errors.js';
@@ -28,11 +28,13 @@ export const API_METHODS = [
   'list_plugins',
   'get_plugin_endpoint',
   'notify_failure',
+  // plugvisor.v1.AgentChannel: an agent learns of changes to its desired set.
+  'watch',
 ] as const;
 export type ApiMethod = (typeof API_METHODS)[number];
 
 /** The methods an agent token may call; SYSTEM and DOMAIN_ADMIN may call every method. */
-export const SUPERVISOR_METHODS: readonly ApiMethod[] = ['publish', 'list_plugins'];
+export const SUPERVISOR_METHODS: readonly ApiMethod[] = ['publish', 'list_plugins', 'watch'];
 
 /**
  * @throws PermissionDeniedError when the caller's role may not call `method` at all.

@@ -1,39 +1,74 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { ConfigError, loadServeConfig } from './serve-config.js';
 
-describe('serve settings for plugin instances', () => {
-  it('defaults to a 150 s install timeout, three days unused, ten minute cleanups, default catalog', () => {
+const dir = mkdtempSync(join(tmpdir(), 'plugvisor-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function configFile(text: string): string {
+  const path = join(dir, `c-${Math.random().toString(16).slice(2)}.yaml`);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('serve settings', () => {
+  it('uses the documented defaults', () => {
     const config = loadServeConfig({}, {});
-    assert.equal(config.installTimeoutMs, 150_000);
-    assert.equal(config.unusedAfterMs, 3 * 24 * 60 * 60 * 1000);
-    assert.equal(config.cleanupIntervalMs, 600_000);
-    assert.equal(config.catalog, undefined);
-    assert.equal(config.waitRecheckMs, 0, 'waiting calls rely on events unless told otherwise');
-    assert.equal(loadServeConfig({ wait_recheck: '2' }, {}).waitRecheckMs, 2000);
+    assert.equal(config.grpcPort, 50051);
+    assert.equal(config.httpPort, 8000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.dataDir, './.plugvisor');
+    assert.equal(config.database, 'sqlite:.plugvisor/plugvisor.db');
+    assert.equal(config.logLevel, 'info');
   });
 
-  it('reads seconds from flags before the environment, fractions allowed', () => {
+  it('takes a flag over the environment over the config file over the default', () => {
+    const config = configFile('grpc_port: 1001\nhttp_port: 1002\nhost: 0.0.0.0\n');
     const env = {
-      PLUGVISOR_INSTALL_TIMEOUT: '30',
-      PLUGVISOR_UNUSED_AFTER: '60',
-      PLUGVISOR_CATALOG: '/c.yaml',
+      PLUGVISOR_CONFIG: config,
+      PLUGVISOR_GRPC_PORT: '2001',
+      PLUGVISOR_HTTP_PORT: '2002',
     };
-    assert.equal(loadServeConfig({}, env).installTimeoutMs, 30_000);
-    assert.equal(loadServeConfig({ install_timeout: '0.25' }, env).installTimeoutMs, 250);
-    assert.equal(loadServeConfig({}, env).unusedAfterMs, 60_000);
-    assert.equal(loadServeConfig({}, env).catalog, '/c.yaml');
+    const resolved = loadServeConfig({ grpc_port: '3001' }, env);
+    assert.equal(resolved.grpcPort, 3001);
+    assert.equal(resolved.httpPort, 2002);
+    assert.equal(resolved.host, '0.0.0.0');
+    assert.equal(resolved.logLevel, 'info');
   });
 
-  it('refuses a non-positive or non-numeric timeout, naming the setting and its source', () => {
-    for (const bad of ['0', '-5', 'soon']) {
-      assert.throws(
-        () => loadServeConfig({}, { PLUGVISOR_INSTALL_TIMEOUT: bad }),
-        (err: unknown) =>
-          err instanceof ConfigError &&
-          err.message.includes('install_timeout') &&
-          err.message.includes('PLUGVISOR_INSTALL_TIMEOUT'),
-      );
-    }
+  it('derives the database from the data directory unless one is given', () => {
+    assert.equal(
+      loadServeConfig({ data_dir: '/var/lib/pv' }, {}).database,
+      'sqlite:/var/lib/pv/plugvisor.db',
+    );
+    assert.equal(
+      loadServeConfig({ data_dir: '/x' }, { PLUGVISOR_DATABASE: 'sqlite:/y.db' }).database,
+      'sqlite:/y.db',
+    );
+  });
+
+  it('names the bad key and its source', () => {
+    assert.throws(
+      () => loadServeConfig({}, { PLUGVISOR_HTTP_PORT: '70000' }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /http_port/.test(err.message) &&
+        /PLUGVISOR_HTTP_PORT/.test(err.message),
+    );
+    assert.throws(
+      () => loadServeConfig({ config: configFile('grpc_prot: 1\n') }, {}),
+      /unknown key grpc_prot/,
+    );
+    assert.throws(
+      () => loadServeConfig({ database: 'mysql://x' }, {}),
+      /database \(from flag --database\)/,
+    );
+    assert.throws(
+      () => loadServeConfig({ config: join(dir, 'missing.yaml') }, {}),
+      /cannot read config file/,
+    );
   });
 });

@@ -56,9 +56,9 @@ export function statesAllowing(action: SupervisorAction): SupervisorState[] {
 
 /**
  * The state a publish (heartbeat) leaves a supervisor in: a DISCONNECTED supervisor that had been
- * enabled comes back to ENABLED; PENDING, ENABLED and DISABLED are kept. A supervisor that became
- * DISCONNECTED while still PENDING (never registered) stays DISCONNECTED until an operator
- * enables it, since nobody has accepted it yet.
+ * accepted (registered or enabled by an operator) comes back to ENABLED; PENDING, ENABLED and
+ * DISABLED are kept. A supervisor that became DISCONNECTED while still PENDING (never accepted)
+ * stays DISCONNECTED until an operator enables it, since nobody has accepted it yet.
  */
 export function stateAfterPublish(from: SupervisorState, wasRegistered: boolean): SupervisorState {
   if (from === 'DISCONNECTED' && wasRegistered) return 'ENABLED';

@@ -69,14 +69,11 @@ function conditionSql(c: Condition, dialect: SqlDialect): SqlFragment {
 }
 
 function compileKeyword(schema: ResourceSchema, words: string[], dialect: SqlDialect): SqlFragment {
-  const ors: SqlFragment[] = [];
-  for (const word of words) {
-    for (const key of schema.keywordFields) {
-      const field = schema.fields[key];
-      if (field !== undefined) ors.push(dialect.containsIgnoreCase(raw(field.column), word));
-    }
-  }
-  return anyOf(ors);
+  const columns = schema.keywordFields.flatMap((key) => {
+    const field = schema.fields[key];
+    return field === undefined ? [] : [raw(field.column)];
+  });
+  return dialect.containsAnyIgnoreCase(columns, words);
 }
 
 function selectedColumns(schema: ResourceSchema, query: ListQuery): string {

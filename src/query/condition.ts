@@ -113,7 +113,8 @@ function exists(o: Operand, dialect: SqlDialect): SqlFragment {
 }
 
 function containsAny(o: Operand, needles: string[], dialect: SqlDialect): SqlFragment {
-  return anyOf(needles.map((n) => textTest(o, dialect, (e) => dialect.containsIgnoreCase(e, n))));
+  if (needles.length === 0) return raw('(1 = 0)');
+  return textTest(o, dialect, (e) => dialect.containsAnyIgnoreCase([e], needles));
 }
 
 function textTest(

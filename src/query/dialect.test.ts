@@ -58,7 +58,7 @@ const CASES: Case[] = [
       ],
     }),
     sqlite: {
-      sql: `SELECT * FROM supervisors WHERE ((instr(pv_lower(name), ?) > 0) AND ((((json_type(labels, ?) IN ('text') AND json_extract(labels, ?) = ?)) OR ((json_type(labels, ?) IN ('integer', 'real') AND json_extract(labels, ?) = ?)))) AND (pv_regexp(?, name, 'iu'))) ORDER BY supervisor_id ASC`,
+      sql: `SELECT * FROM supervisors WHERE ((((octet_length(name) <> length(name) AND instr(pv_lower(name), ?) > 0))) AND ((((json_type(labels, ?) IN ('text') AND json_extract(labels, ?) = ?)) OR ((json_type(labels, ?) IN ('integer', 'real') AND json_extract(labels, ?) = ?)))) AND (pv_regexp(?, name, 'iu'))) ORDER BY supervisor_id ASC`,
       params: ['über', '$."region"', '$."region"', 'eu', '$."region"', '$."region"', 3, 'ung$'],
     },
     postgres: {

@@ -385,8 +385,7 @@ function evaluate(docs: Doc[], query: Doc, idKeys: string[]): { ids: string[]; t
   let cursor = find(docs, mongo).sort(sort);
   const page = query['page'] as { start: number; limit: number } | undefined;
   if (query['count_only'] === true) return { ids: [], total };
-  if (page !== undefined && page.limit > 0)
-    cursor = cursor.skip(page.start - 1).limit(page.limit);
+  if (page !== undefined && page.limit > 0) cursor = cursor.skip(page.start - 1).limit(page.limit);
   const ids = (cursor.all() as Doc[]).map((d) => idKeys.map((k) => String(d[k])).join('/'));
   return { ids, total };
 }

@@ -282,3 +282,32 @@ describe('list queries on SQLite, operator by operator', () => {
     ]);
   });
 });
+
+describe('case-insensitive contain equals JavaScript toLowerCase on SQLite', () => {
+  let t: TestStore;
+  const names = ['İstanbul', '5 \u212Aelvin', 'Kiosk', 'naïve', 'plain ascii', '100%_done'];
+
+  before(async () => {
+    t = await openTestStore(
+      names.map((name, i) => supervisorRow({ supervisor_id: `sv-${i}`, name })),
+    );
+  });
+  after(async () => t.dispose());
+
+  for (const needle of ['i', 'k', 'K', 'İ', 'STAN', 'ï', 'ASCII', '%', '_', '%_', 'x']) {
+    it(`finds exactly the names whose lower case contains ${JSON.stringify(needle)}`, async () => {
+      const q = parseListQuery(supervisorResource, {
+        filter: [{ k: 'name', v: needle, o: 'contain' }],
+      });
+      const compiled = compileList(
+        supervisorResource,
+        supervisorSource('domain-a'),
+        q,
+        sqliteDialect,
+      );
+      const got = (await t.run(compiled.select)).map((r) => r['name']);
+      const expected = names.filter((n) => n.toLowerCase().includes(needle.toLowerCase()));
+      assert.deepEqual(got, expected);
+    });
+  }
+});

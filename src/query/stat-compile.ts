@@ -15,8 +15,13 @@ import type {
 } from './stat-ast.js';
 import { typeOf } from './stat-parse.js';
 
-/** A compiled stat query: one statement, an optional count, and the row mapping. */
+/**
+ * A compiled stat query: one statement (both as the object's own `sql`/`params` and as
+ * `select`), an optional count, and the row mapping.
+ */
 export interface CompiledStat extends SqlFragment {
+  /** The same statement as `sql`/`params`. */
+  select: SqlFragment;
   /** One row with `total_count` (every result, regardless of the page); only when paged. */
   count?: SqlFragment;
   /**
@@ -58,13 +63,11 @@ interface OrderTerm {
 }
 
 class StatCompiler {
-  #schema: ResourceSchema;
   #d: SqlDialect;
   #ctes: SqlFragment[] = [];
   #order: OrderTerm[];
 
   constructor(schema: ResourceSchema, dialect: SqlDialect) {
-    this.#schema = schema;
     this.#d = dialect;
     this.#order = schema.tiebreak.map((k) => ({
       expr: raw(schema.fields[k]?.column ?? k),
@@ -148,10 +151,11 @@ class StatCompiler {
       ', ',
     )}`;
     let select = sql`${withs} ${body} ${order}`;
-    if (page.limit === 0) return { ...finish(select, this.#d), mapRow };
+    if (page.limit === 0) return compiled(finish(select, this.#d), undefined, mapRow);
+    // page.start is the 1-based index of the first row (SpaceONE's clients send (page-1)*limit+1).
     select = sql`${select} ${this.#d.limitOffset(page.limit, page.start - 1)}`;
     const count = sql`${withs} SELECT count(*) AS total_count FROM (${body}) AS r`;
-    return { ...finish(select, this.#d), count: finish(count, this.#d), mapRow };
+    return compiled(finish(select, this.#d), finish(count, this.#d), mapRow);
   }
 
   #group(
@@ -342,6 +346,16 @@ class StatCompiler {
       boolean: ref.column.type === 'boolean',
     };
   }
+}
+
+function compiled(
+  select: SqlFragment,
+  count: SqlFragment | undefined,
+  mapRow: (row: Record<string, unknown>) => unknown,
+): CompiledStat {
+  const out: CompiledStat = { sql: select.sql, params: select.params, select, mapRow };
+  if (count !== undefined) out.count = count;
+  return out;
 }
 
 function aggregateAlias(f: GroupField): string {

@@ -65,7 +65,7 @@ export async function buildServices(store: Store, options: ServicesOptions): Pro
   const clock = options.clock ?? systemClock;
   const events = options.events ?? new ServiceEvents();
   const logger = options.logger;
-  const listing = new ListingService(store, logger);
+  const listing = new ListingService(store, clock, logger);
   const supervisors = new SupervisorService({ store, events, clock, logger, listing });
   const catalog = options.catalog ?? (await loadCatalog(defaultCatalogPath()));
   const plugins = new PluginService({

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { InstalledPlugin, Supervisor } from '../domain/index.js';
+import type { Clock, InstalledPlugin, Supervisor } from '../domain/index.js';
 import {
   compileList,
   parseListQuery,
@@ -38,11 +38,13 @@ export interface Page<T> {
 export class ListingService {
   readonly #store: Store;
   readonly #dialect: SqlDialect;
+  readonly #clock: Clock;
   readonly #log: Logger;
 
-  constructor(store: Store, logger: Logger) {
+  constructor(store: Store, clock: Clock, logger: Logger) {
     this.#store = store;
     this.#dialect = sqliteDialect;
+    this.#clock = clock;
     this.#log = logger;
   }
 
@@ -52,7 +54,7 @@ export class ListingService {
     request: ListSupervisorsRequest,
   ): Promise<Page<Partial<Supervisor>>> {
     const schema = supervisorResource;
-    const query = parseListQuery(schema, request.query);
+    const query = parseListQuery(schema, request.query, { clock: this.#clock });
     query.filter.push(
       ...directConditions(schema, {
         supervisor_id: request.supervisor_id,
@@ -71,7 +73,7 @@ export class ListingService {
     supervisorName?: string,
   ): Promise<Page<Partial<InstalledPlugin>>> {
     const schema = installedPluginResource;
-    const query = parseListQuery(schema, request.query);
+    const query = parseListQuery(schema, request.query, { clock: this.#clock });
     query.filter.push(
       ...directConditions(schema, {
         supervisor_id: request.supervisor_id,
@@ -95,6 +97,7 @@ export class ListingService {
       schema: supervisorResource,
       source: supervisorSource(domainId),
       dialect: this.#dialect,
+      clock: this.#clock,
       query,
     });
   }
@@ -111,7 +114,7 @@ export class ListingService {
     const rows = query.countOnly ? [] : await select(compiled.select);
     this.#log.debug({ resource: schema.name, durationMs: Date.now() - started }, 'List query ran');
 
-    const keys = query.minimal ? schema.minimalFields : query.only;
+    const keys = query.only ?? (query.minimal ? schema.minimalFields : undefined);
     return {
       results: keys === undefined ? rows : rows.map((r) => project(r, keys)),
       total_count: total,

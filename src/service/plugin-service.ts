@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { assertMayCall } from '../auth/index.js';
 import type { Catalog } from '../catalog/index.js';
 import {
   InstallPluginTimeoutError,
@@ -25,7 +24,7 @@ import type { Caller } from './caller.js';
 import type { ServiceEvents } from './events.js';
 import { InstanceWaiters } from './instance-waiters.js';
 import { pluginRequests } from './plugin-requests.js';
-import { effectiveDomain } from './tenancy.js';
+import { assertMayCall, effectiveDomain } from './tenancy.js';
 import { parseRequest } from './validation.js';
 
 /** How long get_plugin_endpoint waits for a new or recovering instance to become ACTIVE. */

@@ -1,5 +1,11 @@
-import { compileStat, parseStatQuery } from '../query/index.js';
-import type { ResourceSchema, SqlDialect, SqlFragment } from '../query/index.js';
+import type { Clock } from '../domain/index.js';
+import {
+  compileStat,
+  parseStatQuery,
+  type ResourceSchema,
+  type SqlDialect,
+  type SqlFragment,
+} from '../query/index.js';
 import { runFragment, type Store } from '../store/index.js';
 
 /** Everything one stat call needs. */
@@ -8,23 +14,24 @@ export interface StatRun {
   schema: ResourceSchema;
   source: SqlFragment;
   dialect: SqlDialect;
+  clock: Clock;
   query: unknown;
 }
 
 /**
- * Runs a StatisticsQuery in the database: `{ results }`, plus `total_count` when the query is
- * paged. The query layer validates and compiles; this only executes and maps rows.
+ * Runs a StatisticsQuery through the query layer, in the database: `{ results }`, plus
+ * `total_count` when the query is paged.
  *
- * @throws InvalidQueryError when the query is invalid.
+ * @throws InvalidQueryError (from the parser) naming the key or stage at fault.
  */
 export async function runStat(run: StatRun): Promise<Record<string, unknown>> {
-  const parsed = parseStatQuery(run.schema, run.query);
+  const parsed = parseStatQuery(run.schema, run.query, { clock: run.clock });
   const compiled = compileStat(run.schema, run.source, parsed, run.dialect);
   const rows = await runFragment<Record<string, unknown>>(run.store.db, compiled);
   const answer: Record<string, unknown> = { results: rows.map((row) => compiled.mapRow(row)) };
   if (compiled.count !== undefined) {
-    const count = await runFragment<Record<string, unknown>>(run.store.db, compiled.count);
-    answer['total_count'] = Number(Object.values(count[0] ?? {})[0] ?? 0);
+    const count = await runFragment<{ total_count: unknown }>(run.store.db, compiled.count);
+    answer['total_count'] = Number(count[0]?.total_count ?? 0);
   }
   return answer;
 }

@@ -35,6 +35,7 @@ import {
   assertMayCall,
   assertMayManage,
   assertMayPublishAs,
+  assertMaySee,
   assertMaySetPublic,
   effectiveDomain,
   pluginScope,
@@ -254,6 +255,25 @@ export class SupervisorService {
     return only === undefined || only.length === 0 ? supervisor : pick(supervisor, only);
   }
 
+  /**
+   * The supervisor whose desired changes the caller asks to watch (plugvisor.v1.AgentChannel):
+   * SYSTEM and DOMAIN_ADMIN for any supervisor of the domain, an agent only for its own.
+   *
+   * @throws NotFoundError when the caller may not see it, exactly as for a missing one.
+   */
+  async watchable(caller: Caller, input: unknown): Promise<Supervisor> {
+    assertMayCall(caller, 'watch');
+    const request = parseRequest(schemas.get, input);
+    const domainId = effectiveDomain(caller, request.domain_id);
+    const record = await new SupervisorRepository(this.#store.db).findById(
+      domainId,
+      request.supervisor_id,
+    );
+    const supervisor = record === undefined ? undefined : toSupervisor(record);
+    assertMaySee(caller, domainId, supervisor, request.supervisor_id);
+    return supervisor;
+  }
+
   /** The domain's supervisors matching the direct fields and `query`. */
   async list(caller: Caller, input: unknown): Promise<Page<Partial<Supervisor>>> {
     assertMayCall(caller, 'list');
@@ -385,7 +405,8 @@ export class SupervisorService {
       const patch = {
         ...fields,
         state: to,
-        registered: action === 'register' ? true : undefined,
+        // Enabling accepts a supervisor as registering does, so that heartbeats can revive it later.
+        registered: action === 'register' || action === 'enable' ? true : undefined,
         updated_at: isoTime(this.#clock.now()),
       };
       if (await repo.update(domainId, supervisorId, patch, statesAllowing(action))) {

@@ -6,6 +6,7 @@ export {
   assertMayCall,
   assertMayManage,
   assertMayPublishAs,
+  assertMaySee,
   assertMaySetPublic,
   effectiveDomain,
   pluginScope,

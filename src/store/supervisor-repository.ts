@@ -183,10 +183,12 @@ function patchToRow(patch: SupervisorPatch): Partial<SupervisorsTable> {
   return row;
 }
 
-/** Parses a JSON-object column; anything else reads as an empty object. */
-export function parseObject(text: string | undefined): JsonObject {
-  // A query with `only` may select a subset of columns; absent JSON columns read as empty.
-  if (text === undefined || text === null) return {};
+/**
+ * Parses a JSON-object column; anything else (also a column a projected query did not select)
+ * reads as an empty object.
+ */
+export function parseObject(text: string | null | undefined): JsonObject {
+  if (typeof text !== 'string') return {};
   const value: unknown = JSON.parse(text);
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as JsonObject)

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { mintToken } from '../../src/auth/index.js';
 import { startControlPlane, type RunningControlPlane } from '../../src/server/index.js';
 import { SupervisorClient } from '../../src/transport/client/index.js';
 
@@ -9,6 +10,8 @@ import { SupervisorClient } from '../../src/transport/client/index.js';
 export interface TestControlPlane {
   plane: RunningControlPlane;
   client: SupervisorClient;
+  /** A system token minted with the plane's key; `client` and `rest` send it. */
+  token: string;
   dir: string;
   database: string;
   baseUrl: string;
@@ -30,17 +33,22 @@ export async function startTestControlPlane(
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'plugvisor-test-'));
   const database = `sqlite:${join(dir, 'plugvisor.db')}`;
   const plane = await startControlPlane(
-    { grpcPort: 0, httpPort: 0, host: '127.0.0.1', database, dataDir: dir, authDisabled: true },
+    { grpcPort: 0, httpPort: 0, host: '127.0.0.1', database, dataDir: dir },
     { logger: options.logger ?? pino({ level: 'silent' }) },
   );
-  const client = new SupervisorClient(plane.grpcAddress);
+  if (plane.auth.keys === undefined) throw new Error('test control plane runs without auth');
+  const token = await mintToken(plane.auth.keys, { role: 'SYSTEM' });
+  const client = new SupervisorClient(plane.grpcAddress, { token });
   const baseUrl = `http://${plane.httpAddress}`;
 
   const rest = async (method: string, path: string, body?: unknown): Promise<RestAnswer> => {
     const raw = typeof body === 'string' || Buffer.isBuffer(body);
     const response = await fetch(baseUrl + path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : raw ? (body as string) : JSON.stringify(body),
     });
     const text = await response.text();
@@ -55,7 +63,7 @@ export async function startTestControlPlane(
     await plane.close();
     if (removeDir) rmSync(dir, { recursive: true, force: true });
   };
-  return { plane, client, dir, database, baseUrl, rest, stop };
+  return { plane, client, token, dir, database, baseUrl, rest, stop };
 }
 
 /** ISO 8601 UTC with milliseconds, as every time the API returns. */

@@ -9,7 +9,7 @@ import {
   startAgent,
   type AgentSettings,
 } from '../../agent/index.js';
-import { resolveClientToken } from '../../auth/index.js';
+import { LOG_REDACT_PATHS, resolveClientToken } from '../../auth/index.js';
 import { CatalogError } from '../../catalog/index.js';
 
 const FLAGS: [flag: string, key: keyof AgentSettings, help: string][] = [
@@ -95,7 +95,10 @@ async function runAgent(flags: AgentSettings & { config?: string }): Promise<num
   config.token =
     (await resolveClientToken({ explicit: config.token, dataDir: config.dataDir })) ?? '';
 
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({
+    level: config.logLevel,
+    redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+  });
   let running;
   try {
     running = await startAgent(config, logger);

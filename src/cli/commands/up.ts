@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { pino, type Logger } from 'pino';
 
 import { loadAgentConfig, startAgent, type PublishedSupervisor } from '../../agent/index.js';
-import { ensureLocalToken } from '../../auth/index.js';
+import { ensureLocalToken, LOG_REDACT_PATHS } from '../../auth/index.js';
 import { CatalogError } from '../../catalog/index.js';
 import { ConfigError, SERVE_DEFAULTS, SERVE_ENV, loadServeConfig } from '../../config/index.js';
 import { startControlPlane } from '../../server/index.js';
@@ -76,6 +76,7 @@ async function runUp(flags: Record<string, string | undefined>): Promise<number>
         host: flags.host,
         data_dir: flags.dataDir,
         log_level: flags.logLevel,
+        catalog: flags.catalog,
       },
       process.env,
     );
@@ -86,7 +87,10 @@ async function runUp(flags: Record<string, string | undefined>): Promise<number>
   }
 
   mkdirSync(config.dataDir, { recursive: true });
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({
+    level: config.logLevel,
+    redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+  });
   const { token, path: tokenPath } = await ensureLocalToken(config.dataDir);
   const plane = await startControlPlane(config, { logger });
 
@@ -104,7 +108,7 @@ async function runUp(flags: Record<string, string | undefined>): Promise<number>
         domainId: LOCAL_DOMAIN_ID,
         secretKey: await localSecret(config.dataDir),
         isPublic: true,
-        catalog: flags.catalog ?? process.env.PLUGVISOR_CATALOG ?? '',
+        catalog: config.catalog ?? '',
       },
       logger,
       { onPublished: (supervisor) => registrar.onPublished(supervisor) },

@@ -31,6 +31,8 @@ export interface SqlDialect {
   ): SqlFragment;
   /** Case-insensitive, Unicode-aware "haystack contains needle". */
   containsIgnoreCase(haystack: SqlFragment, needle: string): SqlFragment;
+  /** True when any haystack contains any needle (case-insensitive, Unicode-aware). */
+  containsAnyIgnoreCase(haystacks: readonly SqlFragment[], needles: readonly string[]): SqlFragment;
   /** Case-insensitive, Unicode-aware regular-expression test. */
   regexIgnoreCase(haystack: SqlFragment, pattern: string): SqlFragment;
   /** An ISO time text formatted with a strftime-style format (`%Y-%m-%d`). */

@@ -37,6 +37,12 @@ export const postgresDialect: SqlDialect = {
   },
   containsIgnoreCase: (haystack, needle) =>
     sql`strpos(lower(${haystack}::text), ${param(needle.toLowerCase())}) > 0`,
+  containsAnyIgnoreCase: (haystacks, needles) => {
+    const tests = needles.flatMap((n) =>
+      haystacks.map((h) => sql`strpos(lower(${h}::text), ${param(n.toLowerCase())}) > 0`),
+    );
+    return tests.length === 0 ? raw('(1 = 0)') : sql`(${join(tests, ' OR ')})`;
+  },
   regexIgnoreCase: (haystack, pattern) => sql`(${haystack}::text ~* ${param(pattern)})`,
   formatTime: (time, format) =>
     sql`to_char(${time}::timestamptz AT TIME ZONE 'UTC', ${param(toPgFormat(format))})`,

@@ -31,8 +31,8 @@ export const sqliteDialect: SqlDialect = {
     const array = sql`CASE WHEN json_type(${doc}, ${p}) = 'array' THEN json_extract(${doc}, ${p}) END`;
     return sql`EXISTS (SELECT 1 FROM json_each(${array}) AS oe WHERE CASE WHEN oe.type = 'object' THEN (${test(raw('oe.value'))}) ELSE 0 END)`;
   },
-  containsIgnoreCase: (haystack, needle) =>
-    sql`instr(pv_lower(${haystack}), ${param(needle.toLowerCase())}) > 0`,
+  containsIgnoreCase: (haystack, needle) => containsAny([haystack], [needle]),
+  containsAnyIgnoreCase: (haystacks, needles) => containsAny(haystacks, needles),
   regexIgnoreCase: (haystack, pattern) => sql`pv_regexp(${param(pattern)}, ${haystack}, 'iu')`,
   formatTime: (time, format) => sql`strftime(${param(format)}, ${time})`,
   jsonArrayAgg: (value, order, distinct, filter) => {
@@ -68,6 +68,34 @@ export const sqliteDialect: SqlDialect = {
   }),
   finish: (text) => text,
 };
+
+/**
+ * Case-insensitive containment equal to JS `haystack.toLowerCase().includes(needle.toLowerCase())`
+ * but mostly without calling JS. An ASCII needle is found by LIKE (ASCII case folding). The only
+ * non-ASCII characters whose lower case contains ASCII are U+0130 (İ → i̇) and U+212A (K → k), so
+ * an ASCII needle with an `i` or `k` also gets the JS test on text holding one of those two; a
+ * non-ASCII needle gets the JS test on text with non-ASCII characters (octet length above
+ * character length), as ASCII text can never contain it.
+ */
+function containsAny(haystacks: readonly SqlFragment[], needles: readonly string[]): SqlFragment {
+  if (haystacks.length === 0 || needles.length === 0) return raw('(1 = 0)');
+  const tests: SqlFragment[] = [];
+  for (const n of needles.map((x) => x.toLowerCase())) {
+    const ascii = /^[\x00-\x7f]*$/.test(n);
+    if (ascii) {
+      const pattern = `%${n.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      tests.push(...haystacks.map((h) => sql`${h} LIKE ${param(pattern)} ESCAPE '\\'`));
+      if (!/[ik]/.test(n)) continue;
+    }
+    for (const h of haystacks) {
+      const guard = ascii
+        ? sql`(instr(${h}, char(304)) > 0 OR instr(${h}, char(8490)) > 0)`
+        : sql`octet_length(${h}) <> length(${h})`;
+      tests.push(sql`(${guard} AND instr(pv_lower(${h}), ${param(n)}) > 0)`);
+    }
+  }
+  return sql`(${join(tests, ' OR ')})`;
+}
 
 function filterClause(filter: SqlFragment | undefined): SqlFragment {
   return filter === undefined ? raw('') : sql` FILTER (WHERE ${filter})`;

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-instance-claims.js';
+import * as m003 from './003-query-indexes.js';
 
 /**
  * Every schema migration, in order. Names sort in the order they must run; a migration once
@@ -9,6 +10,7 @@ import * as m002 from './002-instance-claims.js';
 export const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-instance-claims': m002,
+  '003-query-indexes': m003,
 };
 
 /** Kysely's migration provider over the static list above (no directory scanning at run time). */

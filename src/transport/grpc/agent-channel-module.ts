@@ -7,7 +7,6 @@ import {
 } from '@grpc/grpc-js';
 
 import { PlugvisorError } from '../../domain/index.js';
-import type { Authenticator } from '../../auth/index.js';
 import type { Caller, Services } from '../../service/index.js';
 import { STATUS_BY_KIND, grpcDetails } from '../errors.js';
 import { AGENT_CHANNEL_SERVICE, loadAgentChannelProto } from '../agent-channel-proto.js';
@@ -28,32 +27,42 @@ interface DesiredChanged {
 /**
  * `plugvisor.v1.AgentChannel/watch` over gRPC: streams one DesiredChanged when the stream opens
  * and one whenever `events.onDesiredChanged(supervisor_id)` fires, until the agent cancels. The
- * caller must see the supervisor (it is looked up as `get` would), else the stream fails with
- * the same error `get` gives (NOT_FOUND for another domain's supervisor).
+ * caller must be allowed to watch the supervisor (`SupervisorService.watchable`: an agent token
+ * only its own), else the stream fails with NOT_FOUND, as for a missing one.
  */
 export const agentChannelGrpcModule: GrpcModule = {
   serviceNames: [AGENT_CHANNEL_SERVICE],
   register(server: Server, services: Services, ctx: HandlerContext): void {
     const definition = loadAgentChannelProto()[AGENT_CHANNEL_SERVICE] as ServiceDefinition;
+    const open = new Set<WatchCall>();
+    openWatches.set(server, open);
     server.addService(definition, {
-      watch: (call: ServerWritableStream<WatchRequest, DesiredChanged>) => {
-        void serveWatch(call, services, ctx.authenticator);
+      watch: (call: WatchCall) => {
+        open.add(call);
+        call.once('close', () => open.delete(call));
+        void serveWatch(call, services, ctx);
       },
     });
   },
+  closing(server: Server): void {
+    // Agents re-open their stream (on another replica, or on this one once it is back).
+    for (const call of openWatches.get(server) ?? []) call.end();
+    openWatches.delete(server);
+  },
 };
 
-async function serveWatch(
-  call: ServerWritableStream<WatchRequest, DesiredChanged>,
-  services: Services,
-  authenticator: Authenticator,
-): Promise<void> {
+type WatchCall = ServerWritableStream<WatchRequest, DesiredChanged>;
+
+/** The open watch streams of each server, ended when it shuts down. */
+const openWatches = new WeakMap<Server, Set<WatchCall>>();
+
+async function serveWatch(call: WatchCall, services: Services, ctx: HandlerContext): Promise<void> {
   const log = services.logger;
   const supervisorId = call.request.supervisor_id ?? '';
   let caller: Caller | undefined;
   try {
-    caller = await callerFrom(authenticator, call.metadata);
-    await services.supervisors.get(caller, {
+    caller = await callerFrom(ctx.authenticator, call.metadata);
+    await services.supervisors.watchable(caller, {
       supervisor_id: supervisorId,
       domain_id: call.request.domain_id === '' ? undefined : call.request.domain_id,
     });

@@ -15,6 +15,8 @@ export interface GrpcModule {
   /** Full names of the services it adds (reported SERVING by the health service). */
   serviceNames: readonly string[];
   register(server: Server, services: Services, ctx: HandlerContext): void;
+  /** Called when `server` starts shutting down: end long-lived streams so it can stop at once. */
+  closing?(server: Server): void;
 }
 
 /** The modules `startGrpcServer` serves when none are given. */
@@ -70,7 +72,11 @@ export async function startGrpcServer(
   new ReflectionService(defs).addToServer(server);
 
   const port = await bind(server, `${formatHost(options.host)}:${options.port}`);
-  return { server, port, close: (graceMs) => shutdown(server, graceMs ?? 5000) };
+  const close = (graceMs?: number): Promise<void> => {
+    for (const module of modules) module.closing?.(server);
+    return shutdown(server, graceMs ?? 5000);
+  };
+  return { server, port, close };
 }
 
 function bind(server: Server, address: string): Promise<number> {

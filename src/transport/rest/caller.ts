@@ -11,7 +11,7 @@ declare module 'fastify' {
 
 /**
  * Authenticates every routed request before its handler: `Authorization: Bearer <token>` and,
- * for the system role, header `x-domain-id`. A missing or bad token answers 401
+ * for the system role, header `x-domain-id` (or `x_domain_id`, as the gRPC metadata is spelt). A missing or bad token answers 401
  * ERROR_AUTHENTICATE_FAILURE through the server's error handler; the route never runs.
  */
 export function authenticateRequests(app: FastifyInstance, authenticator: Authenticator): void {
@@ -19,7 +19,7 @@ export function authenticateRequests(app: FastifyInstance, authenticator: Authen
   app.addHook('preHandler', async (request) => {
     request.plugvisorCaller = await authenticator.authenticate({
       token: tokenFromAuthorization(headerText(request, 'authorization')),
-      xDomainId: headerText(request, 'x-domain-id'),
+      xDomainId: headerText(request, 'x-domain-id') ?? headerText(request, 'x_domain_id'),
       requestId: request.id,
     });
   });
