@@ -103,7 +103,7 @@ describe('the Plugin API over REST', () => {
     const controller = new AbortController();
     const call = fetch(`${t.baseUrl}/plugin/v1/plugin/plugin-echo/get-endpoint`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
       body: JSON.stringify({ version: '1.0.0', domain_id: 'domain-rest-gone' }),
       signal: controller.signal,
     });
