@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,6 +100,9 @@ before(async () => {
   ({ dir, plane, client } = t);
   process.env['PLUGVISOR_ADDRESS'] = plane.grpcAddress;
   process.env['PLUGVISOR_DATA_DIR'] = dir;
+  // The test plane requires tokens: put its system token where `plugvisor up` writes one, so the
+  // commands below find it without flags, as a user's do.
+  writeFileSync(join(dir, 'token'), `${t.token}\n`, { mode: 0o600 });
   delete process.env['PLUGVISOR_TOKEN'];
   delete process.env['PLUGVISOR_DOMAIN_ID'];
   const publish = async (name: string, hostname: string): Promise<string> =>
@@ -590,9 +593,21 @@ describe('a control plane with authentication on', () => {
   });
 
   it('refuses a client without a token or with a bad one, in one line', async () => {
-    const noToken = await cli('supervisor', 'list', '--address', secured.grpcAddress);
+    const emptyDir = mkdtempSync(join(tmpdir(), 'plugvisor-cli-notoken-'));
+    const noToken = await cli(
+      'supervisor',
+      'list',
+      '--address',
+      secured.grpcAddress,
+      '--data-dir',
+      emptyDir,
+    );
+    rmSync(emptyDir, { recursive: true, force: true });
     const line = assertFailed(noToken, 1, 'ERROR_AUTHENTICATE_FAILURE');
-    assert.ok(line.includes(join(dir, 'token')), `names the token file it looked for: ${line}`);
+    assert.ok(
+      line.includes(join(emptyDir, 'token')),
+      `names the token file it looked for: ${line}`,
+    );
 
     const badToken = await cli(
       'supervisor',
