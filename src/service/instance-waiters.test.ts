@@ -48,7 +48,7 @@ describe('InstanceWaiters', () => {
     events.instancesReported(KEY.supervisor_id);
     const results = await Promise.all(calls);
 
-    assert.ok(results.every((r) => r !== 'timeout' && r.state === 'ACTIVE'));
+    assert.ok(results.every((r) => typeof r !== 'string' && r.state === 'ACTIVE'));
     assert.equal(store.state.reads - readsWhileIdle, 1);
     assert.equal(waiters.size, 0);
   });
@@ -102,5 +102,18 @@ describe('InstanceWaiters', () => {
     const reads = store.state.reads;
     await new Promise((r) => setTimeout(r, 150));
     assert.equal(store.state.reads, reads, 'no reads once nobody waits');
+  });
+
+  it('tells the waiter when the instance is gone, so it can find or create another', async () => {
+    const events = new ServiceEvents();
+    const state = { present: true };
+    const waiters = new InstanceWaiters(events, () =>
+      Promise.resolve(state.present ? row({}) : undefined),
+    );
+    const call = waiters.wait(KEY, 10_000);
+    await new Promise((r) => setTimeout(r, 20));
+    state.present = false;
+    events.instancesReported(KEY.supervisor_id);
+    assert.equal(await call, 'gone');
   });
 });

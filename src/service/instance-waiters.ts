@@ -44,15 +44,12 @@ export class InstanceWaiters {
   }
 
   /**
-   * Resolves with the instance once it is ready; `'timeout'` after `timeoutMs`; rejects when
+   * Resolves with the instance once it is ready; `'gone'` when it no longer exists (deleted by the
+   * cleanup: the caller should find or create another); `'timeout'` after `timeoutMs`; rejects when
    * `signal` aborts (the caller went away) or reading the store fails. The instance is read once
    * right after the waiter is registered, so a report that landed just before is not missed.
    */
-  wait(
-    key: InstanceIdentity,
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<InstanceRow | 'timeout'> {
+  wait(key: InstanceIdentity, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
     signal?.throwIfAborted();
 
     return new Promise((resolve, reject) => {
@@ -130,9 +127,9 @@ export class InstanceWaiters {
       for (const waiter of [...(this.#waiting.get(id) ?? [])]) waiter.settle(err as Error);
       return;
     }
-    if (row !== undefined && isReady(row)) {
-      for (const waiter of [...(this.#waiting.get(id) ?? [])]) waiter.settle(row);
-    }
+    const outcome = row === undefined ? 'gone' : isReady(row) ? row : undefined;
+    if (outcome === undefined) return;
+    for (const waiter of [...(this.#waiting.get(id) ?? [])]) waiter.settle(outcome);
   }
 }
 
@@ -141,9 +138,12 @@ export function isReady(row: InstanceRow): boolean {
   return row.state === 'ACTIVE' && (row.endpoints.length > 0 || row.endpoint !== '');
 }
 
+/** How a wait ends, unless it is aborted. */
+export type WaitOutcome = InstanceRow | 'gone' | 'timeout';
+
 interface Waiter {
   key: InstanceIdentity;
-  settle(outcome: InstanceRow | 'timeout' | Error): void;
+  settle(outcome: WaitOutcome | Error): void;
 }
 
 function keyOf(key: InstanceIdentity): string {

@@ -165,6 +165,7 @@ export class PluginService {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const key = await this.#findOrCreate(want);
       const outcome = await this.#waiters.wait(key, deadline - performance.now(), signal);
+      if (outcome === 'gone') continue;
 
       const endpoint = await this.#repo().handOutEndpoint(key, want.domain_id, this.#now());
       if (endpoint !== undefined) return endpoint;
@@ -175,11 +176,15 @@ export class PluginService {
 
   /** The instance that serves `want`: an existing usable one, else the claimed or a new one. */
   async #findOrCreate(want: ClaimRequest): Promise<InstanceIdentity> {
-    const existing = await this.#findUsable(this.#repo(), want);
-    const key = existing === undefined ? await this.#claim(want) : identityOf(existing);
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const existing = await this.#findUsable(this.#repo(), want);
+      const key = existing === undefined ? await this.#claim(want) : identityOf(existing);
+      if (key === undefined) continue;
 
-    await this.#useInstance(key, want.domain_id);
-    return key;
+      await this.#useInstance(key, want.domain_id);
+      return key;
+    }
+    throw new Error(`the claim for ${want.plugin_id}@${want.version} kept changing hands`);
   }
 
   /** The best instance `want`'s domain may use: ACTIVE first, then highest priority. */
@@ -204,14 +209,16 @@ export class PluginService {
    * instance in the same transaction; the others, running after it committed, find that instance
    * usable and join it. When the claimed instance is gone or its supervisor no longer qualifies,
    * the claim moves to a usable instance or a newly placed supervisor.
+   *
+   * @returns undefined when another request moved or removed the claim meanwhile (try again).
    */
-  async #claim(want: ClaimRequest): Promise<InstanceIdentity> {
-    const { key, created } = await this.#store.db.transaction().execute(async (trx) => {
+  async #claim(want: ClaimRequest): Promise<InstanceIdentity | undefined> {
+    const outcome = await this.#store.db.transaction().execute(async (trx) => {
       const repo = new PluginEndpointRepository(trx);
       const now = this.#now();
       await repo.insertClaim(want, '', now);
       const claim = await repo.findClaim(want);
-      if (claim === undefined) throw new Error('instance claim vanished inside its transaction');
+      if (claim === undefined) return undefined;
 
       const current = await this.#findUsable(repo, want);
       const supervisorId = current?.supervisor_id ?? (await this.#place(repo, want)).supervisor_id;
@@ -219,7 +226,7 @@ export class PluginService {
         claim.supervisor_id !== supervisorId &&
         !(await repo.moveClaim(claim, supervisorId, now))
       ) {
-        throw new Error('instance claim moved inside its transaction');
+        return undefined;
       }
 
       const key = { supervisor_id: supervisorId, plugin_id: want.plugin_id, version: want.version };
@@ -227,11 +234,14 @@ export class PluginService {
       return { key, created: await repo.insertInstance(key, want.domain_id, now) };
     });
 
-    if (created) {
-      this.#events.desiredChanged(key.supervisor_id);
-      this.#log.info({ ...logKey(key), domainId: want.domain_id }, 'Installed plugin created');
+    if (outcome?.created === true) {
+      this.#events.desiredChanged(outcome.key.supervisor_id);
+      this.#log.info(
+        { ...logKey(outcome.key), domainId: want.domain_id },
+        'Installed plugin created',
+      );
     }
-    return key;
+    return outcome?.key;
   }
 
   async #place(repo: PluginEndpointRepository, want: ClaimRequest): Promise<PlacementCandidate> {

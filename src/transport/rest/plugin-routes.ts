@@ -26,9 +26,7 @@ export function pluginRoutes(services: Services): FastifyPluginAsync {
           // A client that went away is not a server error. The answer (499, "client closed
           // request") goes nowhere, but finishes the request so that shutdown does not wait for it.
           if (gone.aborted) {
-            return await reply
-              .code(499)
-              .send({ code: 'ERROR_CANCELLED', message: 'the client disconnected' });
+            return await reply.code(499).send();
           }
           throw err;
         }
