@@ -35,6 +35,14 @@ const COMMANDS: Record<string, ProcessCommand> = {
     ],
     probe: 'tcp',
   },
+  'plugin-hangs@1.0.0': {
+    argv: [
+      process.execPath,
+      '-e',
+      'const s = require("net").createServer().listen(+process.env.PLUGVISOR_PLUGIN_PORT); setTimeout(() => s.close(), 300); setInterval(() => {}, 1000)',
+    ],
+    probe: 'tcp',
+  },
   'plugin-stubborn@1.0.0': {
     argv: [
       process.execPath,
@@ -131,6 +139,20 @@ describe('the process backend', () => {
 
     assert.equal(again.endpoint, before.endpoint);
     assert.ok(changes >= 2, 'told the agent about the crash and the recovery');
+  });
+
+  it('kills and restarts an ACTIVE plugin that stops answering its health check', async (t) => {
+    const key = { plugin_id: 'plugin-hangs', version: '1.0.0' };
+    const { backend, dataDir } = await newBackend(t, { healthIntervalMs: 100 });
+    await backend.create({ ...key, revision: 'r1' });
+    await waitForState(backend, key, 'ACTIVE');
+    const firstPid = backend.pidOf(key)!;
+
+    await waitFor(async () => backend.pidOf(key) !== undefined && backend.pidOf(key) !== firstPid);
+
+    assert.equal(await readProcessIdentity(firstPid), undefined, 'the hung process was killed');
+    const log = readFileSync(join(dataDir, 'logs', 'plugin-hangs@1.0.0.log'), 'utf8');
+    assert.equal(log.match(/--- plugvisor: starting/g)?.length, 2);
   });
 
   it('reports ERROR with the exit reason after repeated crashes, and stops restarting', async (t) => {

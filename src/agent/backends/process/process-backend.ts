@@ -27,6 +27,7 @@ export const DEFAULT_PROCESS_BACKEND_OPTIONS = {
   stopGraceMs: 5_000,
   startTimeoutMs: 60_000,
   adoptPollMs: 1_000,
+  healthIntervalMs: 10_000,
   restart: {
     maxRestarts: 5,
     initialBackoffMs: 250,
@@ -53,6 +54,8 @@ export interface ProcessBackendOptions {
   startTimeoutMs?: number;
   /** How often an adopted process (not our child) is checked for being alive. */
   adoptPollMs?: number;
+  /** How often an ACTIVE instance is probed again (default 10 s). */
+  healthIntervalMs?: number;
   restart?: Partial<RestartPolicy>;
 }
 
@@ -257,6 +260,7 @@ export class ProcessBackend implements Backend {
       stopGraceMs: o.stopGraceMs ?? d.stopGraceMs,
       startTimeoutMs: o.startTimeoutMs ?? d.startTimeoutMs,
       adoptPollMs: o.adoptPollMs ?? d.adoptPollMs,
+      healthIntervalMs: o.healthIntervalMs ?? d.healthIntervalMs,
       restart: { ...d.restart, ...o.restart },
       logger: o.logger,
       onChange: () => this.#emitChange(),
