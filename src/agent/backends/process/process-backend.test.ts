@@ -219,7 +219,8 @@ describe('the process backend', () => {
   });
 
   it('never adopts nor signals a recorded pid that now belongs to another process', async (t) => {
-    const { dataDir } = await newBackend(t);
+    const { dataDir, backend: first } = await newBackend(t);
+    await first.close({ stopInstances: false });
     const stranger = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
       stdio: 'ignore',
     });
@@ -292,6 +293,23 @@ describe('the process backend', () => {
     const found = await waitForState(backend, unrecorded, 'ACTIVE');
     assert.equal(found.endpoint, `grpc://127.0.0.1:${unrecordedPort}`);
     assert.equal((await backend.list()).length, 2);
+  });
+
+  it('refuses a second backend on a data dir in use, and takes over the lock of a dead agent', async (t) => {
+    const { dataDir, backend: first } = await newBackend(t);
+
+    await assert.rejects(
+      newBackend(t, { dataDir }),
+      /another agent \(pid \d+\) uses this data dir/,
+    );
+    await first.close({ stopInstances: false });
+    writeFileSync(
+      join(dataDir, 'agent.lock'),
+      JSON.stringify({ pid: 999_999_999, startTime: '1', cmdline: ['node'] }),
+    );
+
+    const { backend } = await newBackend(t, { dataDir });
+    assert.deepEqual(await backend.list(), []);
   });
 
   it('stops every instance on close with stopInstances', async (t) => {
