@@ -6,6 +6,7 @@
  *
  * Run: `npm run bench:query` (or `node dist/bench/query-bench.js [rounds]`).
  */
+import { systemClock } from '../src/domain/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +159,7 @@ async function buildCases(store: Store, raw: BetterSqlite3.Database): Promise<Ca
           schema: installedPluginResource,
           source: installedPluginSource(DOMAIN),
           dialect: sqliteDialect,
+          clock: systemClock,
           query: statQuery,
         }),
       hand: () => ({ results: handStat.all({ d: DOMAIN }) }),

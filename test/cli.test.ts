@@ -1,27 +1,27 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { ensureLocalToken } from '../src/auth/index.js';
+import { main } from '../src/cli/main.js';
 import { startControlPlane, type RunningControlPlane } from '../src/server/index.js';
 import { InstalledPluginRepository } from '../src/store/index.js';
-import { main } from '../src/cli/main.js';
 import { SupervisorClient } from '../src/transport/client/index.js';
-import { DEFAULT_GRPC_MODULES } from '../src/transport/index.js';
+import { supervisorGrpcModule } from '../src/transport/grpc/supervisor-module.js';
+import { startTestControlPlane, type TestControlPlane } from './support/control-plane.js';
 
 /**
  * The client commands end to end: a real control plane on free loopback ports over a temp SQLite
- * file, and the real `bin/plugvisor.js` run as a child process for every command.
+ * file (auth off, as `startTestControlPlane` runs it; one suite turns auth on), driven through
+ * `main(argv)` in this process and through the real `bin/plugvisor.js` as a child process.
  */
 
 const BIN = join(process.cwd(), 'bin', 'plugvisor.js');
 const DOMAIN = 'domain-local';
-const servesPluginApi = DEFAULT_GRPC_MODULES.some((m) =>
-  m.serviceNames.includes('spaceone.api.plugin.v1.Plugin'),
-);
 
 interface Run {
   code: number;
@@ -29,6 +29,7 @@ interface Run {
   stderr: string;
 }
 
+let t: TestControlPlane;
 let dir: string;
 let plane: RunningControlPlane;
 let client: SupervisorClient;
@@ -95,21 +96,13 @@ async function closedPort(): Promise<number> {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'plugvisor-cli-'));
-  plane = await startControlPlane(
-    {
-      grpcPort: 0,
-      httpPort: 0,
-      host: '127.0.0.1',
-      database: `sqlite:${join(dir, 'pv.db')}`,
-      dataDir: dir,
-      authDisabled: true,
-    },
-    { logger: pino({ level: 'silent' }) },
-  );
-  client = new SupervisorClient(plane.grpcAddress);
+  t = await startTestControlPlane();
+  ({ dir, plane, client } = t);
   process.env['PLUGVISOR_ADDRESS'] = plane.grpcAddress;
   process.env['PLUGVISOR_DATA_DIR'] = dir;
+  // The test plane requires tokens: put its system token where `plugvisor up` writes one, so the
+  // commands below find it without flags, as a user's do.
+  writeFileSync(join(dir, 'token'), `${t.token}\n`, { mode: 0o600 });
   delete process.env['PLUGVISOR_TOKEN'];
   delete process.env['PLUGVISOR_DOMAIN_ID'];
   const publish = async (name: string, hostname: string): Promise<string> =>
@@ -121,9 +114,7 @@ before(async () => {
 });
 
 after(async () => {
-  client?.close();
-  await plane?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await t?.stop(true);
 });
 
 describe('plugvisor supervisor list', () => {
@@ -444,69 +435,106 @@ describe('plugvisor plugin list|recover', () => {
 });
 
 describe('plugvisor plugin endpoint', () => {
-  it(
-    'deploys on a cold request and prints the endpoint once the agent reports it ACTIVE',
-    { skip: servesPluginApi ? false : 'the Plugin service (issue #4) is not served by this build' },
-    async () => {
-      const waiting = cli(
-        'plugin',
-        'endpoint',
-        'plugin-echo',
-        '--version',
-        '1.1.0',
-        '--timeout',
-        '20',
-      );
-      const instance = await waitForInstance('plugin-echo', '1.1.0');
-      await client.publish({
-        name: 'edge-1',
-        hostname: 'edge1.example.com',
-        domain_id: DOMAIN,
-        plugin_info: [
-          {
-            plugin_id: 'plugin-echo',
-            version: '1.1.0',
-            state: 'ACTIVE',
-            endpoint: 'grpc://127.0.0.1:41011',
-            endpoints: ['grpc://127.0.0.1:41011'],
-          },
-        ],
-      });
-      const run = await waiting;
+  it('deploys on a cold request and prints the endpoint once the agent reports it ACTIVE', async () => {
+    const waiting = cli(
+      'plugin',
+      'endpoint',
+      'plugin-echo',
+      '--version',
+      '1.1.0',
+      '--timeout',
+      '20',
+    );
+    const instance = await waitForInstance('plugin-echo', '1.1.0');
+    await client.publish({
+      name: 'edge-1',
+      hostname: 'edge1.example.com',
+      domain_id: DOMAIN,
+      plugin_info: [
+        {
+          plugin_id: 'plugin-echo',
+          version: '1.1.0',
+          state: 'ACTIVE',
+          endpoint: 'grpc://127.0.0.1:41011',
+          endpoints: ['grpc://127.0.0.1:41011'],
+        },
+      ],
+    });
+    const run = await waiting;
 
-      assert.equal(instance.supervisor_id, ids.edge1);
-      assert.equal(run.code, 0, run.stderr);
-      assert.equal(run.stdout, 'grpc://127.0.0.1:41011\n');
+    assert.equal(instance.supervisor_id, ids.edge1);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'grpc://127.0.0.1:41011\n');
 
-      const auto = await cli('plugin', 'endpoint', 'plugin-echo', '-o', 'json');
-      const answer = JSON.parse(auto.stdout) as { endpoint: string; updated_version: string };
-      assert.deepEqual(answer, {
-        endpoint: 'grpc://127.0.0.1:41011',
-        access_token: '',
-        updated_version: '1.1.0',
-      });
-    },
-  );
+    const table = await cli('plugin', 'endpoint', 'plugin-echo', '--label', 'gpu=yes');
+    assert.equal(table.code, 0, table.stderr);
+    assert.equal(table.stdout, 'grpc://127.0.0.1:41011\nupdated_version: 1.1.0\n');
 
-  it(
-    'reports a plugin missing from the catalog with its error code',
-    { skip: servesPluginApi ? false : 'the Plugin service (issue #4) is not served by this build' },
-    async () => {
-      const run = await cli('plugin', 'endpoint', 'plugin-nonexistent', '--version', '1.0');
+    const auto = await cli('plugin', 'endpoint', 'plugin-echo', '-o', 'json');
+    const answer = JSON.parse(auto.stdout) as { endpoint: string; updated_version: string };
+    assert.deepEqual(answer, {
+      endpoint: 'grpc://127.0.0.1:41011',
+      access_token: '',
+      updated_version: '1.1.0',
+    });
+  });
 
-      assertFailed(run, 1, 'ERROR_PLUGIN_NOT_FOUND');
-    },
-  );
+  it('reports labels no supervisor has as ERROR_NO_POSSIBLE_SUPERVISOR naming them', async () => {
+    const run = await cli('plugin', 'endpoint', 'plugin-echo', '--label', 'gpu=h100');
 
-  it(
-    'says the control plane lacks the method when it does not serve the Plugin API',
-    { skip: servesPluginApi ? 'the Plugin service is served by this build' : false },
-    async () => {
-      const run = await cli('plugin', 'endpoint', 'plugin-echo');
+    assert.match(assertFailed(run, 1, 'ERROR_NO_POSSIBLE_SUPERVISOR'), /gpu/);
+  });
 
-      assert.match(assertFailed(run, 1, 'ERROR_UNIMPLEMENTED'), new RegExp(plane.grpcAddress));
-    },
-  );
+  it('gives up after --timeout with ERROR_TIMEOUT naming the address and the limit', async () => {
+    // Only the Tokyo supervisor has this label, so a new instance must be deployed there, and
+    // nobody plays its agent: the server keeps waiting and the client deadline ends the call.
+    await client.register({
+      supervisor_id: ids.tokyo,
+      domain_id: DOMAIN,
+      labels: { pool: 'slow' },
+    });
+    const started = Date.now();
+    const run = await cli(
+      'plugin',
+      'endpoint',
+      'plugin-echo',
+      '--label',
+      'pool=slow',
+      '--timeout',
+      '0.5',
+    );
+
+    const line = assertFailed(run, 1, 'ERROR_TIMEOUT');
+    assert.ok(line.includes(plane.grpcAddress) && line.includes('0.5s'), line);
+    assert.ok(Date.now() - started < 5_000, 'the client deadline, not the server wait, ended it');
+  });
+
+  it('reports a plugin missing from the catalog with its error code', async () => {
+    const run = await cli('plugin', 'endpoint', 'plugin-nonexistent', '--version', '1.0');
+
+    assertFailed(run, 1, 'ERROR_PLUGIN_NOT_FOUND');
+  });
+
+  it('says the control plane lacks the method when it serves no Plugin API', async () => {
+    const older = await startControlPlane(
+      {
+        grpcPort: 0,
+        httpPort: 0,
+        host: '127.0.0.1',
+        database: `sqlite:${join(dir, 'older.db')}`,
+        dataDir: dir,
+        authDisabled: true,
+      },
+      { logger: pino({ level: 'silent' }), grpcModules: [supervisorGrpcModule] },
+    );
+    try {
+      const run = await cli('plugin', 'endpoint', 'plugin-echo', '--address', older.grpcAddress);
+
+      assert.match(assertFailed(run, 1, 'ERROR_UNIMPLEMENTED'), new RegExp(older.grpcAddress));
+    } finally {
+      await older.close();
+    }
+  });
 });
 
 describe('a control plane that cannot be reached', () => {
@@ -527,6 +555,72 @@ describe('a control plane that cannot be reached', () => {
     const run = await plugvisorBin({ PLUGVISOR_ADDRESS: address }, 'plugin', 'list');
 
     assert.ok(assertFailed(run, 1, 'ERROR_CONNECTION').includes(address));
+  });
+});
+
+describe('a control plane with authentication on', () => {
+  let authDir: string;
+  let secured: RunningControlPlane;
+
+  before(async () => {
+    authDir = mkdtempSync(join(tmpdir(), 'plugvisor-cli-auth-'));
+    secured = await startControlPlane(
+      {
+        grpcPort: 0,
+        httpPort: 0,
+        host: '127.0.0.1',
+        database: `sqlite:${join(authDir, 'plugvisor.db')}`,
+        dataDir: authDir,
+      },
+      { logger: pino({ level: 'silent' }) },
+    );
+    await ensureLocalToken(authDir);
+  });
+  after(async () => {
+    await secured?.close();
+    rmSync(authDir, { recursive: true, force: true });
+  });
+
+  it('is reached with the token plugvisor up wrote into the data dir, without flags', async () => {
+    const run = await plugvisorBin(
+      { PLUGVISOR_ADDRESS: secured.grpcAddress, PLUGVISOR_DATA_DIR: authDir },
+      'supervisor',
+      'list',
+    );
+
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'No supervisors.\n');
+  });
+
+  it('refuses a client without a token or with a bad one, in one line', async () => {
+    const emptyDir = mkdtempSync(join(tmpdir(), 'plugvisor-cli-notoken-'));
+    const noToken = await cli(
+      'supervisor',
+      'list',
+      '--address',
+      secured.grpcAddress,
+      '--data-dir',
+      emptyDir,
+    );
+    rmSync(emptyDir, { recursive: true, force: true });
+    const line = assertFailed(noToken, 1, 'ERROR_AUTHENTICATE_FAILURE');
+    assert.ok(
+      line.includes(join(emptyDir, 'token')),
+      `names the token file it looked for: ${line}`,
+    );
+
+    const badToken = await cli(
+      'supervisor',
+      'list',
+      '--address',
+      secured.grpcAddress,
+      '--token',
+      'not-a-token',
+    );
+    assert.doesNotMatch(
+      assertFailed(badToken, 1, 'ERROR_AUTHENTICATE_FAILURE'),
+      /no token was sent/,
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 
 /** One `--filter` condition as the core Query's Filter (`k`, `v`, `o`). */
 export interface FilterArg {
@@ -79,6 +79,27 @@ export interface ListQueryArgs {
   sort?: { key: string; desc: boolean };
   page?: number;
   limit?: number;
+}
+
+/**
+ * Adds `--filter` (repeatable), `--sort`, `--page` and `--limit` to a list command; `typed` names
+ * the keys whose filter values are booleans or numbers.
+ */
+export function addListQueryOptions(
+  command: Command,
+  typed: Readonly<Record<string, 'boolean' | 'number'>>,
+): Command {
+  return command
+    .option(
+      '--filter <key=value>',
+      'a query condition (repeatable; also != ~ > >= < <=)',
+      collect((v) => parseFilterArg(v, typed)),
+    )
+    .option('--sort <key|-key>', 'sort by a key, -key for descending', parseSortArg)
+    .option('--page <n>', 'page number, from 1', (v) => parseIntegerArg(v, 1))
+    .option('--limit <n>', `rows per page (default ${DEFAULT_PAGE_SIZE} with --page)`, (v) =>
+      parseIntegerArg(v, 1),
+    );
 }
 
 /** Default page size when `--page` is given without `--limit`. */

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
+import { LOCAL_TOKEN_FILE } from '../auth/index.js';
 import { ApiError, type ClientOptions, type UnaryClient } from '../transport/client/index.js';
 import {
   resolveClientContext,
@@ -18,11 +20,22 @@ export const PROCESS_IO: CommandIo = {
   err: (text) => process.stderr.write(text),
 };
 
+/** Runs a client command's work with its options (see `clientRunner`). */
+export type ClientRunner = (
+  options: ClientOptionValues,
+  work: (ctx: ClientContext) => Promise<string>,
+) => Promise<void>;
+
+/** `runClientCommand` bound to the output streams and the exit code setter of one program. */
+export function clientRunner(io: CommandIo, setExitCode: (code: number) => void): ClientRunner {
+  return (options, work) => runClientCommand(options, io, setExitCode, work);
+}
+
 /**
  * Runs one client command: resolves the client options, runs `work`, and reports a failure as
  * one line `plugvisor: ERROR_CODE: message` on stderr with exit code 1. A control plane that
  * cannot be reached, does not answer in time or lacks the method gets a line saying which address
- * was tried and what to do.
+ * was tried and what to do; a refused request sent without a token says where one was looked for.
  */
 export async function runClientCommand(
   options: ClientOptionValues,
@@ -35,7 +48,8 @@ export async function runClientCommand(
     ctx = await resolveClientContext(options);
     io.out(await work(ctx));
   } catch (err) {
-    io.err(`plugvisor: ${describeFailure(err, ctx ?? fallbackContext(options))}\n`);
+    const hint = ctx?.token === undefined ? missingTokenHint(err, options.dataDir) : '';
+    io.err(`plugvisor: ${describeFailure(err, ctx ?? fallbackContext(options))}${hint}\n`);
     setExitCode(1);
   }
 }
@@ -79,6 +93,12 @@ export function describeFailure(
     default:
       return `${err.code}: ${oneLine(err.message)}`;
   }
+}
+
+/** When the server wants a token and none was sent, where the client looked for one. */
+function missingTokenHint(err: unknown, dataDir: string): string {
+  if (!(err instanceof ApiError) || err.code !== 'ERROR_AUTHENTICATE_FAILURE') return '';
+  return `; no token was sent (none in --token, PLUGVISOR_TOKEN or ${join(dataDir, LOCAL_TOKEN_FILE)}): run in the directory of \`plugvisor up\`, or pass --data-dir or --token`;
 }
 
 function connectReason(details: string): string {

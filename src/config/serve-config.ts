@@ -21,6 +21,8 @@ export interface ServeConfig {
   unusedAfterMs: number;
   /** How often the cleanup of unused instances runs, in milliseconds. */
   cleanupIntervalMs: number;
+  /** How often waiting get_plugin_endpoint calls re-read their instance (0: events only). */
+  waitRecheckMs: number;
   /** True only when started with `--no-auth` / `PLUGVISOR_AUTH=off`: every request is SYSTEM. */
   authDisabled: boolean;
   /** A configured signing key (PEM) instead of the keys in `<dataDir>/keys/`. */
@@ -47,6 +49,7 @@ type SettingKey =
   | 'install_timeout'
   | 'unused_after'
   | 'cleanup_interval'
+  | 'wait_recheck'
   | 'auth'
   | 'signing_key_file'
   | 'verification_key_files'
@@ -65,6 +68,7 @@ export const SERVE_ENV: Readonly<Record<SettingKey | 'config', string>> = {
   install_timeout: 'PLUGVISOR_INSTALL_TIMEOUT',
   unused_after: 'PLUGVISOR_UNUSED_AFTER',
   cleanup_interval: 'PLUGVISOR_CLEANUP_INTERVAL',
+  wait_recheck: 'PLUGVISOR_WAIT_RECHECK',
   auth: 'PLUGVISOR_AUTH',
   signing_key_file: 'PLUGVISOR_SIGNING_KEY_FILE',
   verification_key_files: 'PLUGVISOR_VERIFICATION_KEY_FILES',
@@ -86,6 +90,8 @@ export const SERVE_DEFAULTS = {
   unused_after: 3 * 24 * 60 * 60,
   /** Seconds (ten minutes). */
   cleanup_interval: 600,
+  /** Seconds; 0 means waiting calls are woken by events only (one replica). */
+  wait_recheck: 0,
   auth: 'on',
   verification_key_files: [],
   heartbeat_timeout: '5m',
@@ -116,6 +122,10 @@ const settingSchemas: Record<SettingKey, z.ZodType> = {
   install_timeout: seconds,
   unused_after: seconds,
   cleanup_interval: seconds,
+  wait_recheck: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .min(0, { error: 'must be 0 (off) or a positive number of seconds' })
+    .max(3600),
   auth: z.enum(['on', 'off']),
   signing_key_file: z.string().min(1),
   verification_key_files: z.union([
@@ -143,7 +153,7 @@ export class ConfigError extends Error {
  * Resolves the serve settings with precedence flag > environment > config file > default. The
  * config file is `flags.config`, else `$PLUGVISOR_CONFIG`, else none; it is YAML with the keys
  * grpc_port, http_port, host, data_dir, database, log_level, catalog, install_timeout,
- * unused_after, cleanup_interval (the last three in seconds).
+ * unused_after, cleanup_interval, wait_recheck (the last four in seconds).
  *
  * @throws ConfigError naming the bad key and where it came from.
  */
@@ -191,6 +201,7 @@ export function loadServeConfig(
     installTimeoutMs: Math.round((pick('install_timeout') as number) * 1000),
     unusedAfterMs: Math.round((pick('unused_after') as number) * 1000),
     cleanupIntervalMs: Math.round((pick('cleanup_interval') as number) * 1000),
+    waitRecheckMs: Math.round((pick('wait_recheck') as number) * 1000),
     authDisabled: pick('auth') === 'off',
     ...(pick('signing_key_file') !== undefined && {
       signingKeyFile: pick('signing_key_file') as string,

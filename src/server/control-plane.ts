@@ -47,6 +47,7 @@ export type ControlPlaneConfig = Pick<ServeConfig, 'grpcPort' | 'httpPort' | 'ho
       | 'installTimeoutMs'
       | 'unusedAfterMs'
       | 'cleanupIntervalMs'
+      | 'waitRecheckMs'
     >
   >;
 
@@ -85,6 +86,7 @@ export async function startControlPlane(
       installTimeoutMs: config.installTimeoutMs,
       unusedAfterMs: config.unusedAfterMs,
       cleanupIntervalMs: config.cleanupIntervalMs,
+      waitRecheckMs: config.waitRecheckMs,
     });
     services.cleanup.start();
     cleanups.push(() => services.cleanup.stop());
@@ -115,7 +117,7 @@ export async function startControlPlane(
       modules: options.restModules,
     });
     await rest.listen({ host: config.host, port: config.httpPort });
-    cleanups.push(() => rest.close());
+    cleanups.push(() => closeRest(rest, REST_CLOSE_GRACE_MS));
 
     const httpPort = boundPort(rest);
     const grpcAddress = `${formatHost(config.host)}:${grpc.port}`;
@@ -148,6 +150,23 @@ export async function startControlPlane(
   } catch (err) {
     await closeAll();
     throw err;
+  }
+}
+
+/** How long REST requests in progress (a waiting get-endpoint) may finish during shutdown. */
+const REST_CLOSE_GRACE_MS = 5000;
+
+/**
+ * Closes the REST server, letting requests in progress finish for `graceMs`, then dropping every
+ * connection still open: a get-endpoint call may wait minutes, and a connection left half-used by
+ * a client that went away would otherwise hold shutdown until its keep-alive timeout.
+ */
+async function closeRest(app: FastifyInstance, graceMs: number): Promise<void> {
+  const timer = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
   }
 }
 

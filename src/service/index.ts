@@ -52,6 +52,8 @@ export interface ServicesOptions {
   cleanupIntervalMs?: number;
   /** Placement among supervisors of equal priority (default: least loaded, then random). */
   tieBreaker?: TieBreaker;
+  /** Re-read waited instances this often, for several replicas (default 0: events only). */
+  waitRecheckMs?: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function buildServices(store: Store, options: ServicesOptions): Pro
     catalog,
     installTimeoutMs: options.installTimeoutMs,
     tieBreaker: options.tieBreaker,
+    waitRecheckMs: options.waitRecheckMs,
   });
   const cleanup = new CleanupJob({
     store,

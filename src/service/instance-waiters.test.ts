@@ -90,4 +90,17 @@ describe('InstanceWaiters', () => {
     await assert.rejects(call, /caller went away/);
     assert.equal(waiters.size, 0);
   });
+
+  it('with a recheck interval, finds a ready instance no event announced (another replica)', async () => {
+    const store = fakeStore();
+    const waiters = new InstanceWaiters(new ServiceEvents(), store.read, 50);
+    const call = waiters.wait(KEY, 10_000);
+    await new Promise((r) => setTimeout(r, 120));
+    store.state.current = row({ state: 'ACTIVE', endpoints: ['grpc://127.0.0.1:4'] });
+    assert.notEqual(await call, 'timeout');
+
+    const reads = store.state.reads;
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(store.state.reads, reads, 'no reads once nobody waits');
+  });
 });

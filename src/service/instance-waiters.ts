@@ -14,17 +14,26 @@ export class InstanceWaiters {
   readonly #events: ServiceEvents;
   readonly #read: (key: InstanceIdentity) => Promise<InstanceRow | undefined>;
   readonly #waiting = new Map<string, Set<Waiter>>();
+  readonly #recheckMs: number;
   #unsubscribe: (() => void) | undefined;
+  #recheck: NodeJS.Timeout | undefined;
   /** Instances to read on the next check. */
   readonly #dirty = new Set<string>();
   #checking = false;
 
+  /**
+   * `recheckMs` > 0 adds a safety net for several replicas, whose publishes this process does not
+   * see: while calls wait, every waited instance is read once per interval. 0 (the default)
+   * relies on events alone.
+   */
   constructor(
     events: ServiceEvents,
     read: (key: InstanceIdentity) => Promise<InstanceRow | undefined>,
+    recheckMs = 0,
   ) {
     this.#events = events;
     this.#read = read;
+    this.#recheckMs = recheckMs;
   }
 
   /** How many calls are waiting now (for tests and metrics). */
@@ -74,6 +83,10 @@ export class InstanceWaiters {
     this.#unsubscribe ??= this.#events.onInstancesReported(() =>
       this.#requestCheck(this.#waiting.keys()),
     );
+    if (this.#recheckMs > 0 && this.#recheck === undefined) {
+      this.#recheck = setInterval(() => this.#requestCheck(this.#waiting.keys()), this.#recheckMs);
+      this.#recheck.unref();
+    }
   }
 
   #remove(id: string, waiter: Waiter): void {
@@ -83,6 +96,8 @@ export class InstanceWaiters {
     if (this.#waiting.size === 0 && this.#unsubscribe !== undefined) {
       this.#unsubscribe();
       this.#unsubscribe = undefined;
+      clearInterval(this.#recheck);
+      this.#recheck = undefined;
     }
   }
 

@@ -51,6 +51,8 @@ export interface PluginServiceOptions {
   installTimeoutMs?: number;
   /** Orders supervisors of equal priority; default: fewest instances first, then random. */
   tieBreaker?: TieBreaker;
+  /** Cross-replica safety net for waiting calls (see `InstanceWaiters`); default 0, off. */
+  waitRecheckMs?: number;
 }
 
 /**
@@ -79,7 +81,11 @@ export class PluginService {
     this.#catalog = options.catalog;
     this.#installTimeoutMs = options.installTimeoutMs ?? DEFAULT_INSTALL_TIMEOUT_MS;
     this.#tieBreaker = options.tieBreaker;
-    this.#waiters = new InstanceWaiters(this.#events, (key) => this.#repo().findInstance(key));
+    this.#waiters = new InstanceWaiters(
+      this.#events,
+      (key) => this.#repo().findInstance(key),
+      options.waitRecheckMs ?? 0,
+    );
   }
 
   /** How many get_plugin_endpoint calls are waiting for an instance now. */
@@ -90,7 +96,8 @@ export class PluginService {
   /**
    * The endpoint of a running instance of the requested plugin, deploying one if needed.
    *
-   * @throws RequiredParameterError (plugin_id; version under MANUAL); PluginNotFoundError;
+   * @throws PermissionDeniedError for an agent's token; RequiredParameterError (plugin_id;
+   *   version under MANUAL); PluginNotFoundError;
    *   InvalidPluginVersionError; NoPossibleSupervisorError naming the labels;
    *   InstallPluginTimeoutError when no instance became ACTIVE in time (the instance is then
    *   marked ERROR with the reason); `signal`'s reason when the caller goes away.
@@ -126,7 +133,8 @@ export class PluginService {
   /**
    * Marks the instance ERROR (from any state) with the reason, so that its agent recreates it.
    *
-   * @throws NotFoundError when the domain cannot see that instance.
+   * @throws PermissionDeniedError for an agent's token; NotFoundError when the domain cannot see
+   *   that instance.
    */
   async notifyFailure(caller: Caller, input: unknown): Promise<void> {
     assertMayCall(caller, 'notify_failure');

@@ -8,16 +8,20 @@ import {
 } from '../client-options.js';
 import { formatJson, formatList, formatTable, type Column } from '../output.js';
 import {
+  addListQueryOptions,
   buildListQuery,
   collect,
   isPaged,
-  parseFilterArg,
-  parseIntegerArg,
   parseLabelArg,
-  parseSortArg,
   type ListQueryArgs,
 } from '../query-args.js';
-import { PROCESS_IO, runClientCommand, withClient, type CommandIo } from '../run-client.js';
+import {
+  clientRunner,
+  PROCESS_IO,
+  withClient,
+  type ClientRunner,
+  type CommandIo,
+} from '../run-client.js';
 
 type PluginRow = Partial<InstalledPlugin>;
 
@@ -51,83 +55,79 @@ export function pluginCommand(
   setExitCode: (code: number) => void,
   io: CommandIo = PROCESS_IO,
 ): Command {
-  const group = new Command('plugin').description('installed plugins and their endpoints');
-  const run = (opts: ClientOptionValues, work: (ctx: ClientContext) => Promise<string>) =>
-    runClientCommand(opts, io, setExitCode, work);
+  const run = clientRunner(io, setExitCode);
 
-  addClientOptions(
-    group
-      .command('list')
-      .description('list the installed plugins (instances) the domain sees')
-      .option('--supervisor-id <id>', 'only instances on this supervisor')
-      .option('--plugin-id <id>', 'only instances of this plugin')
-      .addOption(
-        new Option('--state <state>', 'only instances in this state').choices(PLUGIN_STATES),
-      )
-      .option(
-        '--filter <key=value>',
-        'a query condition (repeatable; also != ~ > >= < <=)',
-        collect((v) => parseFilterArg(v, TYPED_KEYS)),
-      )
-      .option('--sort <key|-key>', 'sort by a key, -key for descending', parseSortArg)
-      .option('--page <n>', 'page number, from 1', (v) => parseIntegerArg(v, 1))
-      .option('--limit <n>', 'rows per page', (v) => parseIntegerArg(v, 1)),
-  ).action((opts: ListOptions) => run(opts, (ctx) => listPlugins(ctx, opts)));
+  return new Command('plugin')
+    .description('installed plugins and their endpoints')
+    .addCommand(listCommand(run))
+    .addCommand(endpointCommand(run))
+    .addCommand(recoverCommand(run));
+}
 
-  addClientOptions(
-    group
-      .command('endpoint')
-      .description('get the endpoint of a plugin, deploying an instance if none runs yet')
-      .argument('<plugin_id>')
-      .option('--version <version>', 'the version (default: the newest in the catalog)')
-      .option(
-        '--label <key=value>',
-        'a label the supervisor must have (repeatable)',
-        collect(parseLabelArg),
-      )
-      .addOption(
-        new Option(
-          '--upgrade-mode <mode>',
-          'AUTO resolves the newest version (default AUTO without --version, MANUAL with one)',
-        ).choices(['AUTO', 'MANUAL']),
+function listCommand(run: ClientRunner): Command {
+  const command = new Command('list')
+    .description('list the installed plugins (instances) the domain sees')
+    .option('--supervisor-id <id>', 'only instances on this supervisor')
+    .option('--plugin-id <id>', 'only instances of this plugin')
+    .addOption(
+      new Option('--state <state>', 'only instances in this state').choices(PLUGIN_STATES),
+    );
+
+  return addClientOptions(addListQueryOptions(command, TYPED_KEYS)).action((opts: ListOptions) =>
+    run(opts, (ctx) => listPlugins(ctx, opts)),
+  );
+}
+
+function endpointCommand(run: ClientRunner): Command {
+  const command = new Command('endpoint')
+    .description('get the endpoint of a plugin, deploying an instance if none runs yet')
+    .argument('<plugin_id>')
+    .option('--version <version>', 'the version (default: the newest in the catalog)')
+    .option(
+      '--label <key=value>',
+      'a label the supervisor must have (repeatable)',
+      collect(parseLabelArg),
+    )
+    .addOption(
+      new Option(
+        '--upgrade-mode <mode>',
+        'AUTO resolves the newest version (default AUTO without --version, MANUAL with one)',
+      ).choices(['AUTO', 'MANUAL']),
+    );
+
+  return addClientOptions(command, ENDPOINT_TIMEOUT_SECONDS).action(
+    (pluginId: string, opts: EndpointOptions) =>
+      run(opts, (ctx) =>
+        withClient(ctx, PluginClient, async (client) => {
+          const answer = await client.getPluginEndpoint(endpointRequest(ctx, pluginId, opts));
+          if (ctx.output === 'json') return formatJson(answer);
+          const updated =
+            answer.updated_version === '' ? '' : `updated_version: ${answer.updated_version}\n`;
+          return `${answer.endpoint}\n${updated}`;
+        }),
       ),
-    ENDPOINT_TIMEOUT_SECONDS,
-  ).action((pluginId: string, opts: EndpointOptions) =>
-    run(opts, (ctx) =>
-      withClient(ctx, PluginClient, async (client) => {
-        const answer = await client.getPluginEndpoint(endpointRequest(ctx, pluginId, opts));
-        if (ctx.output === 'json') return formatJson(answer);
-        const updated =
-          answer.updated_version === '' ? '' : `updated_version: ${answer.updated_version}\n`;
-        return `${answer.endpoint}\n${updated}`;
-      }),
-    ),
   );
+}
 
-  addClientOptions(
-    group
-      .command('recover')
-      .description(
-        'recreate an installed plugin: it moves to RE_PROVISIONING and its agent redeploys it',
-      )
-      .argument('<supervisor_id>')
-      .argument('<plugin_id>')
-      .argument('<version>'),
-  ).action((supervisorId: string, pluginId: string, version: string, opts: ClientOptionValues) =>
-    run(opts, (ctx) =>
-      withClient(ctx, SupervisorClient, async (client) => {
-        const answer = await client.recoverPlugin({
-          supervisor_id: supervisorId,
-          plugin_id: pluginId,
-          version,
-          domain_id: ctx.domainId,
-        });
-        return ctx.output === 'json' ? formatJson(answer) : formatTable(PLUGIN_COLUMNS, [answer]);
-      }),
-    ),
+function recoverCommand(run: ClientRunner): Command {
+  const command = new Command('recover')
+    .description(
+      'recreate an installed plugin: it moves to RE_PROVISIONING and its agent redeploys it',
+    )
+    .argument('<supervisor_id>')
+    .argument('<plugin_id>')
+    .argument('<version>');
+
+  return addClientOptions(command).action(
+    (supervisorId: string, pluginId: string, version: string, opts: ClientOptionValues) =>
+      run(opts, (ctx) =>
+        withClient(ctx, SupervisorClient, async (client) => {
+          const key = { supervisor_id: supervisorId, plugin_id: pluginId, version };
+          const answer = await client.recoverPlugin({ ...key, domain_id: ctx.domainId });
+          return ctx.output === 'json' ? formatJson(answer) : formatTable(PLUGIN_COLUMNS, [answer]);
+        }),
+      ),
   );
-
-  return group;
 }
 
 interface ListOptions extends ClientOptionValues, ListQueryArgs {

@@ -74,6 +74,12 @@ export function serveCommand(setExitCode: (code: number) => void): Command {
     )
     .addOption(
       new Option(
+        '--wait-recheck <seconds>',
+        'with several replicas: how often waiting get_plugin_endpoint calls re-read their instance (default 0: woken by events only)',
+      ).env(SERVE_ENV.wait_recheck),
+    )
+    .addOption(
+      new Option(
         '--signing-key-file <pem>',
         'sign tokens with this key instead of <data-dir>/keys/',
       ).env(SERVE_ENV.signing_key_file),
@@ -117,6 +123,7 @@ async function runServe(flags: Record<string, string | undefined>): Promise<numb
         install_timeout: flags['installTimeout'],
         unused_after: flags['unusedAfter'],
         cleanup_interval: flags['cleanupInterval'],
+        wait_recheck: flags['waitRecheck'],
         auth: String(flags['auth']) === 'false' ? 'off' : undefined,
         signing_key_file: flags['signingKeyFile'],
         verification_key_files: flags['verificationKeyFiles'],

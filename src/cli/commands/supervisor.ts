@@ -16,22 +16,29 @@ import {
   type Column,
 } from '../output.js';
 import {
+  addListQueryOptions,
   buildListQuery,
   collect,
   isPaged,
-  parseFilterArg,
   parseIntegerArg,
   parseLabelArg,
-  parseSortArg,
   type FilterArg,
   type ListQueryArgs,
 } from '../query-args.js';
-import { PROCESS_IO, runClientCommand, withClient, type CommandIo } from '../run-client.js';
+import {
+  clientRunner,
+  PROCESS_IO,
+  withClient,
+  type ClientRunner,
+  type CommandIo,
+} from '../run-client.js';
 
 type SupervisorRow = Partial<Supervisor>;
 
 /** Supervisor keys whose `--filter` values are not strings. */
 const TYPED_KEYS = { is_public: 'boolean', priority: 'number' } as const;
+
+const SUPERVISOR_STATES = ['ENABLED', 'DISABLED', 'PENDING', 'DISCONNECTED'];
 
 /** The columns of `supervisor list` and of the commands that answer one supervisor. */
 export const SUPERVISOR_COLUMNS: readonly Column<SupervisorRow>[] = [
@@ -54,99 +61,16 @@ export function supervisorCommand(
   setExitCode: (code: number) => void,
   io: CommandIo = PROCESS_IO,
 ): Command {
-  const group = new Command('supervisor').description('list and operate supervisors (agents)');
-  const run = (opts: ClientOptionValues, work: (ctx: ClientContext) => Promise<string>) =>
-    runClientCommand(opts, io, setExitCode, work);
+  const run = clientRunner(io, setExitCode);
 
-  addClientOptions(
-    group
-      .command('list')
-      .description('list the supervisors of the domain')
-      .option('--name <name>', 'only supervisors with this name')
-      .addOption(
-        new Option('--state <state>', 'only supervisors in this state').choices([
-          'ENABLED',
-          'DISABLED',
-          'PENDING',
-          'DISCONNECTED',
-        ]),
-      )
-      .option(
-        '--filter <key=value>',
-        'a query condition (repeatable; also != ~ > >= < <=)',
-        collect((v) => parseFilterArg(v, TYPED_KEYS)),
-      )
-      .option('--sort <key|-key>', 'sort by a key, -key for descending', parseSortArg)
-      .option('--page <n>', 'page number, from 1', (v) => parseIntegerArg(v, 1))
-      .option('--limit <n>', 'rows per page', (v) => parseIntegerArg(v, 1)),
-  ).action((opts: ListOptions) => run(opts, (ctx) => listSupervisors(ctx, opts)));
-
-  addClientOptions(
-    group.command('get').description('show one supervisor').argument('<supervisor_id>'),
-  ).action((id: string, opts: ClientOptionValues) =>
-    run(opts, (ctx) =>
-      withClient(ctx, SupervisorClient, async (client) => {
-        const answer = await client.get({ supervisor_id: id, domain_id: ctx.domainId });
-        return ctx.output === 'json' ? formatJson(answer) : supervisorDetails(answer);
-      }),
-    ),
-  );
-
-  addClientOptions(
-    group
-      .command('register')
-      .description('accept a PENDING supervisor: it becomes ENABLED and may run plugins')
-      .argument('<supervisor_id>')
-      .option('--priority <n>', 'placement priority, higher first', (v) => parseIntegerArg(v, 0))
-      .option('--label <key=value>', 'a label (repeatable)', collect(parseLabelArg))
-      .option('--public', 'let it run plugins for every domain (system role only)'),
-  ).action((id: string, opts: RegisterOptions) =>
-    run(opts, (ctx) =>
-      withClient(ctx, SupervisorClient, async (client) => {
-        const answer = await client.register(registerRequest(ctx, id, opts));
-        return printSupervisor(ctx, answer);
-      }),
-    ),
-  );
-
-  for (const action of ['enable', 'disable'] as const) {
-    addClientOptions(
-      group
-        .command(action)
-        .description(
-          action === 'enable'
-            ? 'let a DISABLED or DISCONNECTED supervisor run plugins again'
-            : 'stop placing plugins on a supervisor',
-        )
-        .argument('<supervisor_id>'),
-    ).action((id: string, opts: ClientOptionValues) =>
-      run(opts, (ctx) =>
-        withClient(ctx, SupervisorClient, async (client) => {
-          const request = { supervisor_id: id, domain_id: ctx.domainId };
-          const answer = await (action === 'enable'
-            ? client.enable(request)
-            : client.disable(request));
-          return printSupervisor(ctx, answer);
-        }),
-      ),
-    );
-  }
-
-  addClientOptions(
-    group
-      .command('deregister')
-      .description('delete a supervisor (refused while installed plugins still reference it)')
-      .argument('<supervisor_id>'),
-  ).action((id: string, opts: ClientOptionValues) =>
-    run(opts, (ctx) =>
-      withClient(ctx, SupervisorClient, async (client) => {
-        await client.deregister({ supervisor_id: id, domain_id: ctx.domainId });
-        return ctx.output === 'json' ? formatJson({}) : `Supervisor ${id} deregistered.\n`;
-      }),
-    ),
-  );
-
-  return group;
+  return new Command('supervisor')
+    .description('list and operate supervisors (agents)')
+    .addCommand(listCommand(run))
+    .addCommand(getCommand(run))
+    .addCommand(registerCommand(run))
+    .addCommand(stateCommand('enable', run))
+    .addCommand(stateCommand('disable', run))
+    .addCommand(deregisterCommand(run));
 }
 
 interface ListOptions extends ClientOptionValues, ListQueryArgs {
@@ -158,6 +82,90 @@ interface RegisterOptions extends ClientOptionValues {
   priority?: number;
   label?: [string, string][];
   public?: boolean;
+}
+
+function listCommand(run: ClientRunner): Command {
+  const command = new Command('list')
+    .description('list the supervisors of the domain')
+    .option('--name <name>', 'only supervisors with this name')
+    .addOption(
+      new Option('--state <state>', 'only supervisors in this state').choices(SUPERVISOR_STATES),
+    );
+
+  return addClientOptions(addListQueryOptions(command, TYPED_KEYS)).action((opts: ListOptions) =>
+    run(opts, (ctx) => listSupervisors(ctx, opts)),
+  );
+}
+
+function getCommand(run: ClientRunner): Command {
+  const command = new Command('get').description('show one supervisor').argument('<supervisor_id>');
+
+  return addClientOptions(command).action((id: string, opts: ClientOptionValues) =>
+    run(opts, (ctx) =>
+      withClient(ctx, SupervisorClient, async (client) => {
+        const answer = await client.get({ supervisor_id: id, domain_id: ctx.domainId });
+        return ctx.output === 'json' ? formatJson(answer) : supervisorDetails(answer);
+      }),
+    ),
+  );
+}
+
+function registerCommand(run: ClientRunner): Command {
+  const command = new Command('register')
+    .description('accept a PENDING supervisor: it becomes ENABLED and may run plugins')
+    .argument('<supervisor_id>')
+    .option('--priority <n>', 'placement priority, higher first', (v) => parseIntegerArg(v, 0))
+    .option(
+      '--label <key=value>',
+      'a label; replaces the labels it has (repeatable)',
+      collect(parseLabelArg),
+    )
+    .option('--public', 'let it run plugins for every domain (system role only)');
+
+  return addClientOptions(command).action((id: string, opts: RegisterOptions) =>
+    run(opts, (ctx) =>
+      withClient(ctx, SupervisorClient, async (client) =>
+        printSupervisor(ctx, await client.register(registerRequest(ctx, id, opts))),
+      ),
+    ),
+  );
+}
+
+function stateCommand(action: 'enable' | 'disable', run: ClientRunner): Command {
+  const command = new Command(action)
+    .description(
+      action === 'enable'
+        ? 'let a DISABLED or DISCONNECTED supervisor serve plugins again'
+        : 'take a supervisor out of placement: no new instances, no endpoints handed out',
+    )
+    .argument('<supervisor_id>');
+
+  return addClientOptions(command).action((id: string, opts: ClientOptionValues) =>
+    run(opts, (ctx) =>
+      withClient(ctx, SupervisorClient, async (client) => {
+        const request = { supervisor_id: id, domain_id: ctx.domainId };
+        const answer = await (action === 'enable'
+          ? client.enable(request)
+          : client.disable(request));
+        return printSupervisor(ctx, answer);
+      }),
+    ),
+  );
+}
+
+function deregisterCommand(run: ClientRunner): Command {
+  const command = new Command('deregister')
+    .description('delete a supervisor (refused while installed plugins still reference it)')
+    .argument('<supervisor_id>');
+
+  return addClientOptions(command).action((id: string, opts: ClientOptionValues) =>
+    run(opts, (ctx) =>
+      withClient(ctx, SupervisorClient, async (client) => {
+        await client.deregister({ supervisor_id: id, domain_id: ctx.domainId });
+        return ctx.output === 'json' ? formatJson({}) : `Supervisor ${id} deregistered.\n`;
+      }),
+    ),
+  );
 }
 
 async function listSupervisors(ctx: ClientContext, opts: ListOptions): Promise<string> {

@@ -61,7 +61,14 @@ export function unaryHandler(
       },
       (err: unknown) => {
         const requestId = caller?.requestId ?? requestIdFrom(call.metadata);
-        callback(toServiceError(ctx.logger, method.path, requestId, err, Date.now() - started));
+        const durationMs = Date.now() - started;
+        if (cancelled.signal.aborted) {
+          // The client is gone; nobody reads this answer and nothing failed on our side.
+          ctx.logger.debug({ method: method.path, requestId, durationMs }, 'gRPC call cancelled');
+          callback({ code: status.CANCELLED, details: 'cancelled by the client' });
+          return;
+        }
+        callback(toServiceError(ctx.logger, method.path, requestId, err, durationMs));
       },
     );
   };

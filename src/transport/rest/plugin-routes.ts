@@ -15,12 +15,23 @@ export function pluginRoutes(services: Services): FastifyPluginAsync {
       '/plugin/v1/plugin/:plugin_id/get-endpoint',
       async (request: FastifyRequest, reply: FastifyReply) => {
         const gone = abortOnDisconnect(reply);
-        const answer = await p.getPluginEndpoint(
-          callerFrom(request),
-          requestFields(request, undefined),
-          gone,
-        );
-        return reply.code(200).send(answer);
+        try {
+          const answer = await p.getPluginEndpoint(
+            callerFrom(request),
+            requestFields(request, undefined),
+            gone,
+          );
+          return await reply.code(200).send(answer);
+        } catch (err) {
+          // A client that went away is not a server error. The answer (499, "client closed
+          // request") goes nowhere, but finishes the request so that shutdown does not wait for it.
+          if (gone.aborted) {
+            return await reply
+              .code(499)
+              .send({ code: 'ERROR_CANCELLED', message: 'the client disconnected' });
+          }
+          throw err;
+        }
       },
     );
     app.put(
