@@ -35,6 +35,14 @@ const COMMANDS: Record<string, ProcessCommand> = {
     ],
     probe: 'tcp',
   },
+  'plugin-hangs@1.0.0': {
+    argv: [
+      process.execPath,
+      '-e',
+      'const s = require("net").createServer().listen(+process.env.PLUGVISOR_PLUGIN_PORT); setTimeout(() => s.close(), 300); setInterval(() => {}, 1000)',
+    ],
+    probe: 'tcp',
+  },
   'plugin-stubborn@1.0.0': {
     argv: [
       process.execPath,
@@ -133,6 +141,20 @@ describe('the process backend', () => {
     assert.ok(changes >= 2, 'told the agent about the crash and the recovery');
   });
 
+  it('kills and restarts an ACTIVE plugin that stops answering its health check', async (t) => {
+    const key = { plugin_id: 'plugin-hangs', version: '1.0.0' };
+    const { backend, dataDir } = await newBackend(t, { healthIntervalMs: 100 });
+    await backend.create({ ...key, revision: 'r1' });
+    await waitForState(backend, key, 'ACTIVE');
+    const firstPid = backend.pidOf(key)!;
+
+    await waitFor(async () => backend.pidOf(key) !== undefined && backend.pidOf(key) !== firstPid);
+
+    assert.equal(await readProcessIdentity(firstPid), undefined, 'the hung process was killed');
+    const log = readFileSync(join(dataDir, 'logs', 'plugin-hangs@1.0.0.log'), 'utf8');
+    assert.equal(log.match(/--- plugvisor: starting/g)?.length, 2);
+  });
+
   it('reports ERROR with the exit reason after repeated crashes, and stops restarting', async (t) => {
     const key = { plugin_id: 'plugin-crash', version: '1.0.0' };
     const { backend, dataDir } = await newBackend(t, {
@@ -197,7 +219,8 @@ describe('the process backend', () => {
   });
 
   it('never adopts nor signals a recorded pid that now belongs to another process', async (t) => {
-    const { dataDir } = await newBackend(t);
+    const { dataDir, backend: first } = await newBackend(t);
+    await first.close({ stopInstances: false });
     const stranger = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
       stdio: 'ignore',
     });
@@ -270,6 +293,23 @@ describe('the process backend', () => {
     const found = await waitForState(backend, unrecorded, 'ACTIVE');
     assert.equal(found.endpoint, `grpc://127.0.0.1:${unrecordedPort}`);
     assert.equal((await backend.list()).length, 2);
+  });
+
+  it('refuses a second backend on a data dir in use, and takes over the lock of a dead agent', async (t) => {
+    const { dataDir, backend: first } = await newBackend(t);
+
+    await assert.rejects(
+      newBackend(t, { dataDir }),
+      /another agent \(pid \d+\) uses this data dir/,
+    );
+    await first.close({ stopInstances: false });
+    writeFileSync(
+      join(dataDir, 'agent.lock'),
+      JSON.stringify({ pid: 999_999_999, startTime: '1', cmdline: ['node'] }),
+    );
+
+    const { backend } = await newBackend(t, { dataDir });
+    assert.deepEqual(await backend.list(), []);
   });
 
   it('stops every instance on close with stopInstances', async (t) => {

@@ -19,6 +19,7 @@ import {
   type RestartPolicy,
 } from './process-instance.js';
 import { isSameProcessAlive, readProcessIdentity, readStat } from './process-identity.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { StateFile, type InstanceRecord } from './state-file.js';
 
 /** Defaults of ProcessBackendOptions. */
@@ -27,6 +28,7 @@ export const DEFAULT_PROCESS_BACKEND_OPTIONS = {
   stopGraceMs: 5_000,
   startTimeoutMs: 60_000,
   adoptPollMs: 1_000,
+  healthIntervalMs: 10_000,
   restart: {
     maxRestarts: 5,
     initialBackoffMs: 250,
@@ -53,6 +55,8 @@ export interface ProcessBackendOptions {
   startTimeoutMs?: number;
   /** How often an adopted process (not our child) is checked for being alive. */
   adoptPollMs?: number;
+  /** How often an ACTIVE instance is probed again (default 10 s). */
+  healthIntervalMs?: number;
   restart?: Partial<RestartPolicy>;
 }
 
@@ -75,6 +79,7 @@ export class ProcessBackend implements Backend {
   readonly #instances = new Map<string, ProcessInstance>();
   readonly #listeners = new Set<() => void>();
   readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #lock: DataDirLock;
 
   constructor(options: ProcessBackendOptions) {
     this.#options = options;
@@ -83,10 +88,12 @@ export class ProcessBackend implements Backend {
       join(this.#dataDir, 'process', 'state.json'),
       options.supervisorName,
     );
+    this.#lock = new DataDirLock(join(this.#dataDir, 'agent.lock'));
   }
 
   async start(): Promise<void> {
     await mkdir(join(this.#dataDir, 'logs'), { recursive: true });
+    await this.#lock.acquire();
 
     const recorded = await this.#readStateFile();
     const unrecorded = await this.#findUnrecorded(new Set(recorded.map((r) => r.pid)));
@@ -145,11 +152,11 @@ export class ProcessBackend implements Backend {
   async close(options: { stopInstances: boolean }): Promise<void> {
     if (options.stopInstances) {
       await Promise.all([...this.#instances.values()].map((instance) => this.delete(instance.key)));
-      return;
+    } else {
+      for (const instance of this.#instances.values()) instance.detach();
+      await this.#persist();
     }
-
-    for (const instance of this.#instances.values()) instance.detach();
-    await this.#persist();
+    await this.#lock.release();
   }
 
   /** The pid of an instance's running process, if any (for tests and diagnostics). */
@@ -257,6 +264,7 @@ export class ProcessBackend implements Backend {
       stopGraceMs: o.stopGraceMs ?? d.stopGraceMs,
       startTimeoutMs: o.startTimeoutMs ?? d.startTimeoutMs,
       adoptPollMs: o.adoptPollMs ?? d.adoptPollMs,
+      healthIntervalMs: o.healthIntervalMs ?? d.healthIntervalMs,
       restart: { ...d.restart, ...o.restart },
       logger: o.logger,
       onChange: () => this.#emitChange(),

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 
 import type { InstanceKey, ObservedInstance } from '../backend.js';
 import { findFreePort, isPortFree } from './free-port.js';
-import { waitUntilServing, type ProbeMode } from './health-probe.js';
+import { probeOnce, waitUntilServing, type ProbeMode } from './health-probe.js';
 import {
   isSameProcessAlive,
   readProcessIdentity,
@@ -46,6 +46,8 @@ export interface ProcessInstanceContext {
   stopGraceMs: number;
   startTimeoutMs: number;
   adoptPollMs: number;
+  /** How often an ACTIVE instance is probed again; after 3 failures in a row it is restarted. */
+  healthIntervalMs: number;
   restart: RestartPolicy;
   logger: Logger;
   /** The observed state or endpoint changed. */
@@ -53,6 +55,8 @@ export interface ProcessInstanceContext {
   /** The running process changed (started, restarted, gone): the state file must be rewritten. */
   onProcessChange: () => Promise<void>;
 }
+
+const HEALTH_FAILURES_BEFORE_RESTART = 3;
 
 type Phase = 'STARTING' | 'RUNNING' | 'BACKOFF' | 'FAILED' | 'STOPPING' | 'STOPPED' | 'DETACHED';
 
@@ -84,6 +88,7 @@ export class ProcessInstance {
   #killReason: string | undefined;
   #probe = new AbortController();
   #timer: NodeJS.Timeout | undefined;
+  #healthTimer: NodeJS.Timeout | undefined;
   #createdAt = new Date();
 
   private constructor(
@@ -279,7 +284,26 @@ export class ProcessInstance {
       'Plugin instance active',
     );
     this.#timer = setTimeout(() => (this.#restarts = 0), this.#ctx.restart.stableAfterMs).unref();
+    this.#watchHealth(proc);
     this.#ctx.onChange();
+  }
+
+  /** Probes an ACTIVE instance periodically: one that stops answering is killed and restarted. */
+  #watchHealth(proc: RunningProcess): void {
+    let failures = 0;
+    const check = async () => {
+      const result = await probeOnce(this.#ctx.host, proc.port, this.#command?.probe);
+      if (this.#process !== proc || this.#phase !== 'RUNNING') return;
+
+      failures = result === 'SERVING' ? 0 : failures + 1;
+      if (failures < HEALTH_FAILURES_BEFORE_RESTART) {
+        this.#healthTimer = setTimeout(() => void check(), this.#ctx.healthIntervalMs).unref();
+        return;
+      }
+      this.#killReason = `stopped answering its health check (${result} ${failures} times in a row)`;
+      if (await isSameProcessAlive(proc.identity)) killGroup(proc.identity.pid, 'SIGKILL');
+    };
+    this.#healthTimer = setTimeout(() => void check(), this.#ctx.healthIntervalMs).unref();
   }
 
   #onExit(proc: RunningProcess, exitReason: string): void {
@@ -354,6 +378,7 @@ export class ProcessInstance {
 
   #cancelBackground(): void {
     clearTimeout(this.#timer);
+    clearTimeout(this.#healthTimer);
     this.#probe.abort();
   }
 
