@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator } from 'kysely';
 import { migrationProvider } from './migrations/index.js';
+import { CachingSqliteDialect } from './sqlite-driver.js';
 import type { Database } from './schema.js';
 
 /** The SQL dialects the store speaks. */
@@ -44,7 +45,7 @@ function openSqlite(path: string): Store {
     value === null || value === undefined ? null : String(value).toLowerCase(),
   );
   registerRegexp(sqlite);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new CachingSqliteDialect(sqlite) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
