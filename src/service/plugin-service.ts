@@ -22,7 +22,8 @@ import {
 } from '../store/plugin-endpoint-repository.js';
 import type { Caller } from './caller.js';
 import type { ServiceEvents } from './events.js';
-import { InstanceWaiters } from './instance-waiters.js';
+import { DomainUseStamps } from './domain-use-stamps.js';
+import { InstanceWaiters, isReady } from './instance-waiters.js';
 import { pluginRequests } from './plugin-requests.js';
 import { assertMayCall, effectiveDomain } from './tenancy.js';
 import { parseRequest } from './validation.js';
@@ -72,6 +73,7 @@ export class PluginService {
   readonly #installTimeoutMs: number;
   readonly #tieBreaker: TieBreaker | undefined;
   readonly #waiters: InstanceWaiters;
+  readonly #domainStamps = new DomainUseStamps();
 
   constructor(options: PluginServiceOptions) {
     this.#store = options.store;
@@ -162,16 +164,56 @@ export class PluginService {
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<string> {
+    const warm = await this.#handOutIfReady(want);
+    if (warm !== undefined) return warm;
+
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const key = await this.#findOrCreate(want);
       const outcome = await this.#waiters.wait(key, deadline - performance.now(), signal);
       if (outcome === 'gone') continue;
 
-      const endpoint = await this.#repo().handOutEndpoint(key, want.domain_id, this.#now());
+      const createdAt = outcome === 'timeout' ? undefined : outcome.created_at;
+      const endpoint = await this.#handOut(key, want.domain_id, createdAt);
       if (endpoint !== undefined) return endpoint;
       if (outcome === 'timeout') throw await this.#timedOut(key);
     }
     throw new Error(`instance of ${want.plugin_id}@${want.version} kept disappearing`);
+  }
+
+  /**
+   * The warm path: when the best usable instance is ready, hand out its endpoint at once (one
+   * SELECT, one UPDATE, no transaction, no waiter). Undefined sends the call down the full path
+   * (no ready instance, or it changed between the two statements).
+   */
+  async #handOutIfReady(want: ClaimRequest): Promise<string | undefined> {
+    const best = await this.#findUsable(this.#repo(), want);
+    if (best === undefined || !isReady(best)) return undefined;
+    return this.#handOut(best, want.domain_id, best.created_at);
+  }
+
+  /**
+   * Hands out an endpoint of the instance and stamps the domain's use of it. The domain stamp is
+   * written at most once a second per domain and instance (`createdAt` tells a recreated
+   * instance apart; without it the stamp is always written); the instance's own stamp, which the
+   * cleanup job reads, is written on every call.
+   */
+  async #handOut(
+    key: InstanceIdentity,
+    domainId: string,
+    createdAt: string | undefined,
+  ): Promise<string | undefined> {
+    const repo = this.#repo();
+    const at = this.#clock.now();
+    const now = isoTime(at);
+    const endpoint = await repo.handOutEndpoint(key, now);
+    if (endpoint === undefined) return undefined;
+
+    const use = createdAt === undefined ? undefined : domainUseId(key, domainId, createdAt);
+    if (use === undefined || this.#domainStamps.isDue(use, at.getTime())) {
+      await repo.stampDomainUse(key, domainId, now);
+      if (use !== undefined) this.#domainStamps.written(use, at.getTime());
+    }
+    return endpoint;
   }
 
   /** The instance that serves `want`: an existing usable one, else the claimed or a new one. */
@@ -305,6 +347,10 @@ function stateRank(instance: PlacedInstance): number {
   if (instance.state === 'ACTIVE') return 0;
   if (instance.state === 'ERROR') return 2;
   return 1;
+}
+
+function domainUseId(key: InstanceIdentity, domainId: string, createdAt: string): string {
+  return JSON.stringify([domainId, key.supervisor_id, key.plugin_id, key.version, createdAt]);
 }
 
 function logKey(key: InstanceIdentity) {

@@ -41,7 +41,11 @@ export function unaryHandler(
     const started = Date.now();
     let caller: Caller | undefined;
     const cancelled = new AbortController();
-    call.once('cancelled', () => cancelled.abort(new Error('the client cancelled the call')));
+    let answered = false;
+    // grpc-js also emits 'cancelled' after every answer it sent: only an earlier one is the client's.
+    call.once('cancelled', () => {
+      if (!answered) cancelled.abort(new Error('the client cancelled the call'));
+    });
     const run = async (): Promise<unknown> => {
       caller = await callerFrom(ctx.authenticator, call.metadata);
       if (isUndecodable(call.request)) {
@@ -53,6 +57,7 @@ export function unaryHandler(
     };
     run().then(
       (response) => {
+        answered = true;
         ctx.logger.debug(
           { method: method.path, requestId: caller?.requestId, durationMs: Date.now() - started },
           'gRPC request served',
@@ -60,6 +65,7 @@ export function unaryHandler(
         callback(null, response);
       },
       (err: unknown) => {
+        answered = true;
         const requestId = caller?.requestId ?? requestIdFrom(call.metadata);
         const durationMs = Date.now() - started;
         if (cancelled.signal.aborted) {
