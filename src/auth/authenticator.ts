@@ -3,7 +3,7 @@ import { AuthenticateFailureError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import type { Caller } from '../service/caller.js';
 import type { KeyRing } from './keys.js';
-import { verifyToken } from './tokens.js';
+import { VerifiedTokenCache } from './token-cache.js';
 
 /** What a transport extracted from one request. */
 export interface Credentials {
@@ -30,7 +30,14 @@ export interface Authenticator {
 }
 
 export type AuthenticatorOptions =
-  { keys: KeyRing; clock?: Clock; disabled?: false } | { disabled: true; logger: Logger };
+  | {
+      keys: KeyRing;
+      clock?: Clock;
+      disabled?: false;
+      /** Most verified tokens remembered (see `VerifiedTokenCache`); 0 verifies every time. */
+      tokenCacheSize?: number;
+    }
+  | { disabled: true; logger: Logger };
 
 /**
  * Builds the server's authenticator. With `disabled: true` every request runs as the SYSTEM role
@@ -48,9 +55,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   const { keys } = options;
   const clock = options.clock ?? systemClock;
+  const cache = new VerifiedTokenCache(options.tokenCacheSize);
   return {
     isDisabled: false,
-    authenticate: (credentials) => authenticateWithToken(keys, clock, credentials),
+    authenticate: (credentials) => authenticateWithToken(keys, clock, cache, credentials),
   };
 }
 
@@ -82,13 +90,14 @@ export function tokenFromMetadata(value: string | Buffer | undefined): string | 
 async function authenticateWithToken(
   keys: KeyRing,
   clock: Clock,
+  cache: VerifiedTokenCache,
   credentials: Credentials,
 ): Promise<Caller> {
   if (credentials.token === undefined || credentials.token === '') {
     throw new AuthenticateFailureError('no token');
   }
 
-  const claims = await verifyToken(keys, credentials.token, { clock });
+  const claims = await cache.verify(keys, credentials.token, clock);
   if (claims.role === 'SYSTEM') {
     return {
       role: 'SYSTEM',

@@ -32,10 +32,17 @@ export interface TokenClaims {
   supervisorName?: string;
 }
 
-/** What a valid token proves, plus its expiry. */
+/** Seconds of clock skew tolerated when checking a token's `exp` and `nbf`. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
+/** What a valid token proves, plus what its validity depends on. */
 export interface VerifiedToken extends TokenClaims {
   expiresAt: Date;
+  /** The token's `nbf`, when it has one. */
+  notBefore?: Date;
   tokenId: string;
+  /** The kid of the key that verified the signature. */
+  keyId: string;
 }
 
 export interface MintOptions {
@@ -95,7 +102,7 @@ export async function verifyToken(
       audience: TOKEN_AUDIENCE,
       currentDate: (options.clock ?? systemClock).now(),
       requiredClaims: ['exp', 'iat'],
-      clockTolerance: 5,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
     }));
   } catch (err) {
     throw new AuthenticateFailureError(reasonFor(err));
@@ -107,7 +114,9 @@ export async function verifyToken(
   return {
     ...claims,
     expiresAt: new Date((payload.exp ?? 0) * 1000),
+    ...(payload.nbf !== undefined && { notBefore: new Date(payload.nbf * 1000) }),
     tokenId: typeof payload.jti === 'string' ? payload.jti : '',
+    keyId: key.kid,
   };
 }
 
