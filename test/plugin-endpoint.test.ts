@@ -306,6 +306,37 @@ describe('get_plugin_endpoint over gRPC', () => {
     );
   });
 
+  it('hands a warm call the ready instance of the highest priority, ACTIVE before ERROR', async () => {
+    const domain = 'domain-warm-choice';
+    const low = await FakeAgent.enabled(plane, domain, 'warm-low', { priority: 10 });
+    const request = { plugin_id: 'plugin-echo', version: '1.0.0', domain_id: domain };
+    const onLow = plane.plugins.getPluginEndpoint(request);
+    await low.waitFor((p) => p.state === 'PROVISIONING', 'instance on warm-low');
+    await low.report('1.0.0', 'ACTIVE', ['grpc://127.0.0.1:7351']);
+    assert.equal((await onLow).endpoint, 'grpc://127.0.0.1:7351');
+
+    const high = await FakeAgent.enabled(plane, domain, 'warm-high', {
+      priority: 90,
+      labels: { tier: 'gold' },
+    });
+    const onHigh = plane.plugins.getPluginEndpoint({ ...request, labels: { tier: 'gold' } });
+    await high.waitFor((p) => p.state === 'PROVISIONING', 'instance on warm-high');
+    await high.report('1.0.0', 'ACTIVE', ['grpc://127.0.0.1:7352']);
+    assert.equal((await onHigh).endpoint, 'grpc://127.0.0.1:7352');
+
+    assert.equal(
+      (await plane.plugins.getPluginEndpoint(request)).endpoint,
+      'grpc://127.0.0.1:7352',
+      'without labels both qualify: the higher priority wins',
+    );
+    await high.report('1.0.0', 'ERROR', []);
+    assert.equal(
+      (await plane.plugins.getPluginEndpoint(request)).endpoint,
+      'grpc://127.0.0.1:7351',
+      'an ACTIVE instance ranks before an ERROR one',
+    );
+  });
+
   it('rotates round-robin over three endpoints and survives the list shrinking to one', async () => {
     const agent = await FakeAgent.enabled(plane, 'domain-rr', 'host-rr');
     const request = { plugin_id: 'plugin-echo', version: '1.0.0', domain_id: 'domain-rr' };

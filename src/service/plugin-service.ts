@@ -186,9 +186,23 @@ export class PluginService {
    * (no ready instance, or it changed between the two statements).
    */
   async #handOutIfReady(want: ClaimRequest): Promise<string | undefined> {
+    if (Object.keys(want.labels).length === 0) return this.#handOutBest(want);
+
     const best = await this.#findUsable(this.#repo(), want);
     if (best === undefined || !isReady(best)) return undefined;
     return this.#handOut(best, want.domain_id, best.created_at);
+  }
+
+  /** The warm path without labels: choice and hand-out in one statement (`handOutBest`). */
+  async #handOutBest(want: ClaimRequest): Promise<string | undefined> {
+    const repo = this.#repo();
+    const at = this.#clock.now();
+    const now = isoTime(at);
+    const out = await repo.handOutBest(want.domain_id, want.plugin_id, want.version, now);
+    if (out === undefined) return undefined;
+
+    await this.#stampDomainUse(repo, out.instance, want.domain_id, out.createdAt, at);
+    return out.endpoint;
   }
 
   /**
@@ -208,12 +222,22 @@ export class PluginService {
     const endpoint = await repo.handOutEndpoint(key, now);
     if (endpoint === undefined) return undefined;
 
-    const use = createdAt === undefined ? undefined : domainUseId(key, domainId, createdAt);
-    if (use === undefined || this.#domainStamps.isDue(use, at.getTime())) {
-      await repo.stampDomainUse(key, domainId, now);
-      if (use !== undefined) this.#domainStamps.written(use, at.getTime());
-    }
+    await this.#stampDomainUse(repo, key, domainId, createdAt, at);
     return endpoint;
+  }
+
+  /** Writes the domain's use stamp unless it was written within the last second. */
+  async #stampDomainUse(
+    repo: PluginEndpointRepository,
+    key: InstanceIdentity,
+    domainId: string,
+    createdAt: string | undefined,
+    at: Date,
+  ): Promise<void> {
+    const use = createdAt === undefined ? undefined : domainUseId(key, domainId, createdAt);
+    if (use !== undefined && !this.#domainStamps.isDue(use, at.getTime())) return;
+    await repo.stampDomainUse(key, domainId, isoTime(at));
+    if (use !== undefined) this.#domainStamps.written(use, at.getTime());
   }
 
   /** The instance that serves `want`: an existing usable one, else the claimed or a new one. */

@@ -293,11 +293,44 @@ export class PluginEndpointRepository {
         AND version = ${key.version} AND state = 'ACTIVE'
       RETURNING rr_counter, endpoint, endpoints`.execute(this.#db);
     const row = rows[0];
+    return row === undefined ? undefined : pickEndpoint(row);
+  }
+
+  /**
+   * The warm path of a request without labels, in one statement: picks the instance of
+   * `pluginId@version` that `findPlaced` plus the service's ordering would pick (supervisor
+   * ENABLED and the domain's own or public; ACTIVE first, then highest priority, then
+   * supervisor_id) and, if that instance is ready (ACTIVE with an endpoint), hands out one of its
+   * endpoints as `handOutEndpoint` does.
+   *
+   * @returns undefined when the best instance is missing or not ready (take the full path).
+   */
+  async handOutBest(
+    domainId: string,
+    pluginId: string,
+    version: string,
+    now: string,
+  ): Promise<{ instance: InstanceIdentity; createdAt: string; endpoint: string } | undefined> {
+    const { rows } = await sql<HandOutRow>`
+      UPDATE installed_plugins SET rr_counter = rr_counter + 1, endpoint_called_at = ${now}
+      WHERE plugin_id = ${pluginId} AND version = ${version}
+        AND state = 'ACTIVE' AND (endpoints NOT IN ('', '[]') OR endpoint <> '')
+        AND supervisor_id = (
+          SELECT ip.supervisor_id FROM installed_plugins ip
+          JOIN supervisors s ON s.supervisor_id = ip.supervisor_id
+          WHERE ip.plugin_id = ${pluginId} AND ip.version = ${version} AND s.state = 'ENABLED'
+            AND (s.domain_id = ${domainId} OR s.is_public = 1)
+          ORDER BY CASE ip.state WHEN 'ACTIVE' THEN 0 WHEN 'ERROR' THEN 2 ELSE 1 END,
+            s.priority DESC, ip.supervisor_id
+          LIMIT 1)
+      RETURNING supervisor_id, created_at, rr_counter, endpoint, endpoints`.execute(this.#db);
+    const row = rows[0];
     if (row === undefined) return undefined;
 
-    const endpoints = parseEndpoints(row.endpoints);
-    if (endpoints.length === 0) return row.endpoint === '' ? undefined : row.endpoint;
-    return endpoints[(Number(row.rr_counter) - 1) % endpoints.length];
+    const endpoint = pickEndpoint(row);
+    if (endpoint === undefined) return undefined;
+    const instance = { supervisor_id: row.supervisor_id, plugin_id: pluginId, version };
+    return { instance, createdAt: row.created_at, endpoint };
   }
 
   /**
@@ -377,6 +410,15 @@ interface PlacedRow {
   labels: string;
 }
 
+/** A row handed out by `handOutBest`. */
+interface HandOutRow {
+  supervisor_id: string;
+  created_at: string;
+  rr_counter: number;
+  endpoint: string;
+  endpoints: string;
+}
+
 /** Just the identity fields of `key` (callers may pass richer rows). */
 export function identityOf(key: InstanceIdentity): InstanceIdentity {
   return { supervisor_id: key.supervisor_id, plugin_id: key.plugin_id, version: key.version };
@@ -450,6 +492,17 @@ function toCandidate(row: {
     priority: Number(row.priority),
     labels: parseObject(row.labels),
   };
+}
+
+/** `endpoints[(counter - 1) mod length]` of a handed-out row, else its single endpoint. */
+function pickEndpoint(row: {
+  rr_counter: number;
+  endpoint: string;
+  endpoints: string;
+}): string | undefined {
+  const endpoints = parseEndpoints(row.endpoints);
+  if (endpoints.length === 0) return row.endpoint === '' ? undefined : row.endpoint;
+  return endpoints[(Number(row.rr_counter) - 1) % endpoints.length];
 }
 
 function parseEndpoints(text: string): string[] {
