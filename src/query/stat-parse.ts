@@ -307,11 +307,13 @@ class PipelineParser {
                 column: this.#column(n, typeOf(ref)),
               };
             });
+    const kept = fields.filter((f) => !exclude.has(f.column.name));
+    if (kept.length === 0) throw new InvalidQueryError(where, 'leaves no fields to output');
     this.#replaceScope(
       where,
-      fields.filter((f) => !exclude.has(f.column.name)).map((f) => f.column),
+      kept.map((f) => f.column),
     );
-    return { kind: 'project', fields: fields.filter((f) => !exclude.has(f.column.name)) };
+    return { kind: 'project', fields: kept };
   }
 
   #parseProjectField(raw: unknown, where: string): ProjectField {
@@ -480,6 +482,8 @@ function parseName(input: unknown, where: string): string {
   if (typeof input !== 'string' || input === '') {
     throw new InvalidQueryError(where, 'needs a non-empty name');
   }
+  // An output row is a plain object: `__proto__` would set its prototype, not a field.
+  if (input === '__proto__') throw new InvalidQueryError(where, 'may not be __proto__');
   return input;
 }
 

@@ -194,4 +194,31 @@ describe('stat queries on SQLite', () => {
       (e: unknown) => e instanceof InvalidQueryError && e.key === 'priority',
     );
   });
+
+  it('refuses a project that leaves no fields, and __proto__ as an output name', () => {
+    assert.throws(
+      () =>
+        parseStatQuery(supervisorResource, {
+          aggregate: [{ count: { name: 'n' } }, { project: { exclude_keys: ['n'] } }],
+        }),
+      (e: unknown) =>
+        e instanceof InvalidQueryError &&
+        e.key === 'query.aggregate[1].project' &&
+        /no fields/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        parseStatQuery(supervisorResource, {
+          aggregate: [
+            {
+              group: {
+                keys: [{ key: 'state', name: '__proto__' }],
+                fields: [{ name: 'n', operator: 'count' }],
+              },
+            },
+          ],
+        }),
+      (e: unknown) => e instanceof InvalidQueryError && /__proto__/.test(e.message),
+    );
+  });
 });
