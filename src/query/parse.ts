@@ -33,6 +33,13 @@ const OPERATORS: ReadonlySet<string> = new Set<Operator>([
 /** Largest page size a caller may ask for; larger limits are refused rather than truncated. */
 export const MAX_PAGE_LIMIT = 10_000;
 
+/**
+ * Most conditions in one `filter` or `filter_or` list, and most `keyword` words. Each becomes
+ * nested SQL, and SQLite refuses expression trees deeper than 1000.
+ */
+export const MAX_CONDITIONS = 100;
+export const MAX_KEYWORDS = 32;
+
 /** Characters refused in a dotted key's path segments: JSON-path syntax and quoting. */
 const PATH_METACHARACTERS = /["'\\$[\]*`\u0000-\u001f]/;
 
@@ -103,6 +110,9 @@ export function parseConditions(
 ): Condition[] {
   if (input === undefined || input === null) return [];
   if (!Array.isArray(input)) throw new InvalidQueryError(where, 'must be a list of conditions');
+  if (input.length > MAX_CONDITIONS) {
+    throw new InvalidQueryError(where, `has ${input.length} conditions; at most ${MAX_CONDITIONS}`);
+  }
   const clock = options.clock ?? systemClock;
   return input.map((raw, i) => parseCondition(schema, raw, `${where}[${i}]`, clock));
 }
@@ -111,7 +121,11 @@ export function parseConditions(
 export function parseKeyword(input: unknown, where: string): string[] {
   if (input === undefined || input === null || input === '') return [];
   if (typeof input !== 'string') throw new InvalidQueryError(where, 'must be a string');
-  return input.split(/\s+/).filter((w) => w !== '');
+  const words = input.split(/\s+/).filter((w) => w !== '');
+  if (words.length > MAX_KEYWORDS) {
+    throw new InvalidQueryError(where, `has ${words.length} words; at most ${MAX_KEYWORDS}`);
+  }
+  return words;
 }
 
 /** Parses a `page` object: 1-based `start`, `limit` 0 for no limit, at most MAX_PAGE_LIMIT. */

@@ -16,10 +16,31 @@ const requiredText = text.min(1);
 const optionalText = text.nullish().transform(orUndefined);
 const optionalLongText = z.string().max(MAX_LONG_TEXT_LENGTH).nullish().transform(orUndefined);
 const optionalBool = z.boolean().nullish().transform(orUndefined);
+/** Deepest nesting of objects and lists accepted in tags and labels. */
+export const MAX_JSON_DEPTH = 32;
+
+/** True when `value` nests objects or lists at most `max` levels deep (iterative: no recursion). */
+function nestsAtMost(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+// The depth check runs first: zod's recursive z.json() overflows the stack on deep input.
 const jsonObject = z
-  .record(z.string(), z.json())
-  .nullish()
-  .transform((v) => (v === null || v === undefined ? undefined : (v as JsonObject)));
+  .unknown()
+  .refine((v) => nestsAtMost(v, MAX_JSON_DEPTH), {
+    message: `nests deeper than ${MAX_JSON_DEPTH} levels`,
+    abort: true,
+  })
+  .pipe(z.record(z.string(), z.json()).nullish())
+  .transform((v) => (v === null || v === undefined ? undefined : (v as JsonObject)))
+  .optional();
 const pluginState = z
   .enum(['NONE', ...PLUGIN_STATES])
   .nullish()
