@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client, Metadata, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { startTestControlPlane, type TestControlPlane } from './support/control-plane.js';
 
 // Requests an adversarial tester found answered 500 (or stalled the server): each must be a
@@ -73,5 +74,27 @@ describe('hostile requests to the control plane', () => {
     });
     assert.equal(answer.status, 400);
     assert.equal(answer.body['code'], 'ERROR_INVALID_QUERY');
+  });
+
+  it('answers undecodable bytes to Plugin/get_plugin_endpoint with INVALID_ARGUMENT', async () => {
+    const client = new Client(t.plane.grpcAddress, credentials.createInsecure());
+    try {
+      const metadata = new Metadata();
+      metadata.set('token', t.token);
+      const failure = await new Promise<ServiceError | null>((resolve) => {
+        client.makeUnaryRequest(
+          '/spaceone.api.plugin.v1.Plugin/get_plugin_endpoint',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]),
+          metadata,
+          (err) => resolve(err),
+        );
+      });
+      assert.equal(failure?.code, status.INVALID_ARGUMENT, failure?.details);
+      assert.match(failure?.details ?? '', /^ERROR_INVALID_PARAMETER: .*PluginEndpointRequest/);
+    } finally {
+      client.close();
+    }
   });
 });
