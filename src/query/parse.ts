@@ -3,7 +3,8 @@ import { systemClock, type Clock } from '../domain/time.js';
 import type { Condition, KeyRef, ListQuery, Operator, ResourceSchema, SortKey } from './ast.js';
 import { checkConditionValue } from './value-check.js';
 
-const OPERATORS: ReadonlySet<string> = new Set<Operator>([
+/** Every filter operator of the query language (also used by stat field conditions). */
+export const OPERATORS: ReadonlySet<string> = new Set<Operator>([
   'eq',
   'not',
   'lt',

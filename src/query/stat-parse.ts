@@ -4,6 +4,8 @@ import type { KeyRef, Operator, ResourceSchema } from './ast.js';
 import {
   asObject,
   either,
+  MAX_CONDITIONS,
+  OPERATORS,
   parseBool,
   parseConditions,
   parseCount,
@@ -54,6 +56,9 @@ const STAGE_KINDS = ['group', 'count', 'sort', 'project', 'unwind', 'limit', 'sk
 
 /** Most stages one pipeline may have; a longer one is refused. */
 export const MAX_STAGES = 32;
+
+/** Most output columns of one group or project stage (SQLite allows 2000 per result set). */
+export const MAX_STAGE_COLUMNS = 256;
 
 /**
  * Parses a StatisticsQuery (plain JSON; `k/v/o`, `key/value/operator`, `n/name` spellings)
@@ -185,6 +190,7 @@ class PipelineParser {
   #parseGroup(g: Record<string, unknown>, where: string): Stage {
     const rawKeys = optionalList(g['keys'], `${where}.keys`);
     const rawFields = optionalList(g['fields'], `${where}.fields`);
+    checkColumnCount(rawKeys.length + rawFields.length, where);
     const keys = rawKeys.map((k, i) => this.#parseGroupKey(k, `${where}.keys[${i}]`));
     const fields = rawFields.map((f, i) => this.#parseGroupField(f, `${where}.fields[${i}]`));
     if (keys.length + fields.length === 0)
@@ -244,7 +250,14 @@ class PipelineParser {
     if (needsKey && ref === undefined)
       throw new InvalidQueryError(`${where}.key`, `operator ${op} needs a key`);
     if (ref !== undefined) checkAggregable(op, ref, String(rawKey));
-    const conditions = optionalList(f['conditions'], `${where}.conditions`).map((c, i) =>
+    const rawConditions = optionalList(f['conditions'], `${where}.conditions`);
+    if (rawConditions.length > MAX_CONDITIONS) {
+      throw new InvalidQueryError(
+        `${where}.conditions`,
+        `has ${rawConditions.length} conditions; at most ${MAX_CONDITIONS}`,
+      );
+    }
+    const conditions = rawConditions.map((c, i) =>
       this.#parseCondition(c, `${where}.conditions[${i}]`),
     );
     const type: ColumnType = columnTypeOfAggregate(op, ref);
@@ -257,7 +270,7 @@ class PipelineParser {
     const operator = either(c, 'operator', 'o') ?? 'eq';
     const value = 'value' in c ? c['value'] : c['v'];
     const key = refName(ref);
-    if (typeof operator !== 'string' || !OPERATOR_NAMES.has(operator)) {
+    if (typeof operator !== 'string' || !OPERATORS.has(operator)) {
       throw new InvalidQueryError(key, `unknown operator ${JSON.stringify(operator)}`);
     }
     const op = operator as Operator;
@@ -293,6 +306,7 @@ class PipelineParser {
   #parseProject(p: Record<string, unknown>, where: string): Stage {
     const exclude = new Set(optionalList(p['exclude_keys'], `${where}.exclude_keys`).map(String));
     const raw = optionalList(p['fields'], `${where}.fields`);
+    checkColumnCount(raw.length, where);
     const fields =
       raw.length > 0
         ? raw.map((f, i) => this.#parseProjectField(f, `${where}.fields[${i}]`))
@@ -388,33 +402,6 @@ class PipelineParser {
   }
 }
 
-const OPERATOR_NAMES: ReadonlySet<string> = new Set([
-  'eq',
-  'not',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'exists',
-  'contain',
-  'not_contain',
-  'in',
-  'not_in',
-  'contain_in',
-  'not_contain_in',
-  'regex',
-  'regex_in',
-  'match',
-  'datetime_gt',
-  'datetime_lt',
-  'datetime_gte',
-  'datetime_lte',
-  'timediff_gt',
-  'timediff_lt',
-  'timediff_gte',
-  'timediff_lte',
-]);
-
 /** A schema with one JSON prefix, used to validate path segments under a computed column. */
 const pathSchema: ResourceSchema = {
   name: 'column',
@@ -475,6 +462,12 @@ function columnTypeOfAggregate(op: GroupOperator, ref: Ref | undefined): ColumnT
       return ref !== undefined && typeOf(ref) === 'boolean' ? 'boolean' : 'value';
     default:
       return 'value';
+  }
+}
+
+function checkColumnCount(count: number, where: string): void {
+  if (count > MAX_STAGE_COLUMNS) {
+    throw new InvalidQueryError(where, `has ${count} columns; at most ${MAX_STAGE_COLUMNS}`);
   }
 }
 
