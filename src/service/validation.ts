@@ -11,10 +11,15 @@ export const MAX_TEXT_LENGTH = 255;
 /** Longest secret_key or endpoint a request may carry. */
 export const MAX_LONG_TEXT_LENGTH = 4096;
 
-const text = z.string().max(MAX_TEXT_LENGTH);
+// A lone surrogate cannot be stored as UTF-8: SQLite would keep U+FFFD instead, so the record
+// read back would differ from the one acknowledged.
+const wellFormed = z
+  .string()
+  .regex(/^\P{Cs}*$/u, { message: 'must be well-formed Unicode (no lone surrogates)' });
+const text = wellFormed.max(MAX_TEXT_LENGTH);
 const requiredText = text.min(1);
 const optionalText = text.nullish().transform(orUndefined);
-const optionalLongText = z.string().max(MAX_LONG_TEXT_LENGTH).nullish().transform(orUndefined);
+const optionalLongText = wellFormed.max(MAX_LONG_TEXT_LENGTH).nullish().transform(orUndefined);
 const optionalBool = z.boolean().nullish().transform(orUndefined);
 /** Deepest nesting of objects and lists accepted in tags and labels. */
 export const MAX_JSON_DEPTH = 32;
