@@ -1,5 +1,6 @@
 import { InvalidQueryError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../domain/time.js';
+import { OPERATORS } from './ast.js';
 import type { KeyRef, Operator, ResourceSchema } from './ast.js';
 import {
   asObject,
@@ -386,32 +387,7 @@ class PipelineParser {
   }
 }
 
-const OPERATOR_NAMES: ReadonlySet<string> = new Set([
-  'eq',
-  'not',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'exists',
-  'contain',
-  'not_contain',
-  'in',
-  'not_in',
-  'contain_in',
-  'not_contain_in',
-  'regex',
-  'regex_in',
-  'match',
-  'datetime_gt',
-  'datetime_lt',
-  'datetime_gte',
-  'datetime_lte',
-  'timediff_gt',
-  'timediff_lt',
-  'timediff_gte',
-  'timediff_lte',
-]);
+const OPERATOR_NAMES: ReadonlySet<string> = new Set<string>(OPERATORS);
 
 /** A schema with one JSON prefix, used to validate path segments under a computed column. */
 const pathSchema: ResourceSchema = {
