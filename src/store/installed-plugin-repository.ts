@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { InstalledPlugin, PluginState } from '../domain/index.js';
 import type { SqlFragment } from '../query/index.js';
 import { runFragment } from './raw-query.js';
@@ -13,7 +13,12 @@ export interface InstanceReport {
   endpoint?: string;
   endpoints?: string[];
   error_message?: string;
+  /** The `desired_revision` the agent acted on; 0 or absent when the agent did not say. */
+  revision?: number;
 }
+
+/** What became of one report (see InstalledPluginRepository.applyReport). */
+export type ReportOutcome = 'applied' | 'stale' | 'missing';
 
 /** The identity of one installed plugin. */
 export interface InstanceKey {
@@ -78,24 +83,56 @@ export class InstalledPluginRepository {
   }
 
   /**
-   * Applies one agent report to the instance (supervisorId, plugin_id, version) if it exists.
+   * Applies one agent report to the instance (supervisorId, plugin_id, version), in one
+   * conditional UPDATE, when it is current:
+   * - a report carrying a revision counts only if it equals the stored `desired_revision`, so a
+   *   publish that was in flight when the control plane changed its mind cannot undo that change;
+   * - a report without one (revision 0: an older agent, a hand-made publish) counts, except that
+   *   it cannot move RE_PROVISIONING or ERROR back to ACTIVE with the endpoints already stored.
    *
-   * @returns false when there is no such instance (the report is then ignored).
+   * @returns `applied`; `stale` when the instance exists but the report does not count;
+   *   `missing` when there is no such instance.
    */
-  async applyReport(supervisorId: string, report: InstanceReport, now: string): Promise<boolean> {
-    const set: Partial<InstalledPluginsTable> = { updated_at: now };
+  async applyReport(
+    supervisorId: string,
+    report: InstanceReport,
+    now: string,
+  ): Promise<ReportOutcome> {
+    const set: Updateable<InstalledPluginsTable> = { updated_at: now };
     if (report.state !== undefined) set.state = report.state;
     if (report.endpoint !== undefined) set.endpoint = report.endpoint;
     if (report.endpoints !== undefined) set.endpoints = JSON.stringify(report.endpoints);
     if (report.error_message !== undefined) set.error_message = report.error_message;
-    const result = await this.#db
+    let query = this.#db
       .updateTable('installed_plugins')
       .set(set)
       .where('supervisor_id', '=', supervisorId)
       .where('plugin_id', '=', report.plugin_id)
+      .where('version', '=', report.version);
+    const revision = report.revision ?? 0;
+    if (revision > 0) query = query.where('desired_revision', '=', revision);
+    else if (report.state === 'ACTIVE') {
+      query = query.where((eb) =>
+        eb.or([
+          eb('state', 'not in', ['RE_PROVISIONING', 'ERROR']),
+          ...(report.endpoints === undefined
+            ? []
+            : [eb('endpoints', '!=', JSON.stringify(report.endpoints))]),
+          ...(report.endpoint === undefined ? [] : [eb('endpoint', '!=', report.endpoint)]),
+        ]),
+      );
+    }
+    const result = await query.executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) return 'applied';
+
+    const exists = await this.#db
+      .selectFrom('installed_plugins')
+      .select('desired_revision')
+      .where('supervisor_id', '=', supervisorId)
+      .where('plugin_id', '=', report.plugin_id)
       .where('version', '=', report.version)
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return exists === undefined ? 'missing' : 'stale';
   }
 
   /** Up to `limit` instances on the supervisor, as `plugin_id@version`, and how many there are. */
@@ -120,7 +157,8 @@ export class InstalledPluginRepository {
   }
 
   /**
-   * Moves the instance to `to` if its state is one of `from`.
+   * Moves the instance to `to` if its state is one of `from`. This is a control-plane decision,
+   * so it also bumps `desired_revision`: reports about the instance as it was are ignored from now.
    *
    * @returns true when the row changed; false when it is gone or in another state.
    */
@@ -132,7 +170,7 @@ export class InstalledPluginRepository {
   ): Promise<boolean> {
     const result = await this.#db
       .updateTable('installed_plugins')
-      .set({ state: to, updated_at: now })
+      .set({ state: to, updated_at: now, desired_revision: sql`desired_revision + 1` })
       .where('supervisor_id', '=', key.supervisor_id)
       .where('plugin_id', '=', key.plugin_id)
       .where('version', '=', key.version)
@@ -179,5 +217,6 @@ function toInstalledPlugin(row: Record<string, unknown>): InstalledPlugin {
     created_at: text('created_at'),
     updated_at: text('updated_at'),
     endpoint_called_at: text('endpoint_called_at'),
+    revision: Number(row['revision'] ?? 0),
   };
 }
