@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
-import type { InstalledPlugin, PluginState } from '../domain/index.js';
+import { normalizeEndpoints, type InstalledPlugin, type PluginState } from '../domain/index.js';
 import type { SqlFragment } from '../query/index.js';
 import { runFragment } from './raw-query.js';
 import { installedPluginSource } from './resources.js';
@@ -112,27 +112,27 @@ export class InstalledPluginRepository {
     const revision = report.revision ?? 0;
     if (revision > 0) query = query.where('desired_revision', '=', revision);
     else if (report.state === 'ACTIVE') {
-      query = query.where((eb) =>
-        eb.or([
-          eb('state', 'not in', ['RE_PROVISIONING', 'ERROR']),
-          ...(report.endpoints === undefined
-            ? []
-            : [eb('endpoints', '!=', JSON.stringify(report.endpoints))]),
-          ...(report.endpoint === undefined ? [] : [eb('endpoint', '!=', report.endpoint)]),
-        ]),
-      );
+      const stored = await this.#stored(supervisorId, report);
+      if (stored === undefined) return 'missing';
+      if (isBackToActiveUnchanged(stored, report)) return 'stale';
+      // Compare-and-swap on the state read: a recover landing meanwhile wins.
+      query = query.where('state', '=', stored.state);
     }
     const result = await query.executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) return 'applied';
 
-    const exists = await this.#db
-      .selectFrom('installed_plugins')
-      .select('desired_revision')
-      .where('supervisor_id', '=', supervisorId)
-      .where('plugin_id', '=', report.plugin_id)
-      .where('version', '=', report.version)
-      .executeTakeFirst();
+    const exists = await this.#stored(supervisorId, report);
     return exists === undefined ? 'missing' : 'stale';
+  }
+
+  async #stored(supervisorId: string, key: Omit<InstanceKey, 'supervisor_id'>) {
+    return this.#db
+      .selectFrom('installed_plugins')
+      .select(['state', 'endpoint', 'endpoints'])
+      .where('supervisor_id', '=', supervisorId)
+      .where('plugin_id', '=', key.plugin_id)
+      .where('version', '=', key.version)
+      .executeTakeFirst();
   }
 
   /** Up to `limit` instances on the supervisor, as `plugin_id@version`, and how many there are. */
@@ -194,6 +194,26 @@ export class InstalledPluginRepository {
     const rows = await runFragment<Record<string, unknown>>(this.#db, fragment);
     return rows.map(toInstalledPlugin);
   }
+}
+
+/**
+ * Whether a report without a revision would move RE_PROVISIONING or ERROR back to ACTIVE while
+ * naming no endpoint other than the stored ones: most likely the instance the control plane just
+ * gave up on, reported by a publish that was already in flight. A report naming no endpoint at
+ * all names none other.
+ */
+function isBackToActiveUnchanged(
+  stored: { state: string; endpoint: string; endpoints: string },
+  report: InstanceReport,
+): boolean {
+  if (stored.state !== 'RE_PROVISIONING' && stored.state !== 'ERROR') return false;
+  const storedList: unknown = JSON.parse(stored.endpoints || '[]');
+  const had = normalizeEndpoints([
+    stored.endpoint,
+    ...(Array.isArray(storedList) ? storedList.map(String) : []),
+  ]);
+  const named = normalizeEndpoints([report.endpoint ?? '', ...(report.endpoints ?? [])]);
+  return named.every((e) => had.includes(e));
 }
 
 function toInstalledPlugin(row: Record<string, unknown>): InstalledPlugin {
