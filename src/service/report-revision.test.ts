@@ -192,7 +192,8 @@ describe('publish reports against the desired revision', () => {
     const { domain_id, supervisor_id } = await activeInstance('negative');
     await assert.rejects(
       report('negative', domain_id, { state: 'ERROR', revision: -1 }),
-      (err: unknown) => err instanceof InvalidParameterError && /revision/.test(err.message),
+      (err: unknown) =>
+        err instanceof InvalidParameterError && /plugin_info\[0\]\.revision/.test(err.message),
     );
     assert.equal((await instance(domain_id, supervisor_id))?.state, 'ACTIVE');
   });
