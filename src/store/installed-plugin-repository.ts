@@ -84,7 +84,8 @@ export class InstalledPluginRepository {
 
   /**
    * Applies one agent report to the instance (supervisorId, plugin_id, version), in one
-   * conditional UPDATE, when it is current:
+   * conditional UPDATE (a compare-and-swap on the row read, for the revision-0 rule), when it is
+   * current:
    * - a report carrying a revision counts only if it equals the stored `desired_revision`, so a
    *   publish that was in flight when the control plane changed its mind cannot undo that change;
    * - a report without one (revision 0: an older agent, a hand-made publish) counts, except that
@@ -115,8 +116,10 @@ export class InstalledPluginRepository {
       const stored = await this.#stored(supervisorId, report);
       if (stored === undefined) return 'missing';
       if (isBackToActiveUnchanged(stored, report)) return 'stale';
-      // Compare-and-swap on the state read: a recover landing meanwhile wins.
-      query = query.where('state', '=', stored.state);
+      // Compare-and-swap on what was read: a recover landing meanwhile wins.
+      query = query
+        .where('state', '=', stored.state)
+        .where('desired_revision', '=', stored.desired_revision);
     }
     const result = await query.executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) return 'applied';
@@ -128,7 +131,7 @@ export class InstalledPluginRepository {
   async #stored(supervisorId: string, key: Omit<InstanceKey, 'supervisor_id'>) {
     return this.#db
       .selectFrom('installed_plugins')
-      .select(['state', 'endpoint', 'endpoints'])
+      .select(['state', 'endpoint', 'endpoints', 'desired_revision'])
       .where('supervisor_id', '=', supervisorId)
       .where('plugin_id', '=', key.plugin_id)
       .where('version', '=', key.version)
