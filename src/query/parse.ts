@@ -1,35 +1,10 @@
 import { InvalidQueryError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../domain/time.js';
+import { OPERATORS } from './ast.js';
 import type { Condition, KeyRef, ListQuery, Operator, ResourceSchema, SortKey } from './ast.js';
 import { checkConditionValue } from './value-check.js';
 
-/** Every filter operator of the query language (also used by stat field conditions). */
-export const OPERATORS: ReadonlySet<string> = new Set<Operator>([
-  'eq',
-  'not',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'exists',
-  'contain',
-  'not_contain',
-  'in',
-  'not_in',
-  'contain_in',
-  'not_contain_in',
-  'regex',
-  'regex_in',
-  'match',
-  'datetime_gt',
-  'datetime_lt',
-  'datetime_gte',
-  'datetime_lte',
-  'timediff_gt',
-  'timediff_lt',
-  'timediff_gte',
-  'timediff_lte',
-]);
+const OPERATOR_NAMES: ReadonlySet<string> = new Set<string>(OPERATORS);
 
 /** Largest page size a caller may ask for; larger limits are refused rather than truncated. */
 export const MAX_PAGE_LIMIT = 10_000;
@@ -181,7 +156,7 @@ function parseCondition(
   const key = resolveKey(schema, either(c, 'key', 'k'), `${where}.key`);
   const operator = either(c, 'operator', 'o') ?? 'eq';
   const value = 'value' in c ? c['value'] : c['v'];
-  if (typeof operator !== 'string' || !OPERATORS.has(operator)) {
+  if (typeof operator !== 'string' || !OPERATOR_NAMES.has(operator)) {
     throw new InvalidQueryError(key.key, `unknown operator ${JSON.stringify(operator)}`);
   }
   const op = operator as Operator;

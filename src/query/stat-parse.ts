@@ -1,11 +1,11 @@
 import { InvalidQueryError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../domain/time.js';
+import { OPERATORS } from './ast.js';
 import type { KeyRef, Operator, ResourceSchema } from './ast.js';
 import {
   asObject,
   either,
   MAX_CONDITIONS,
-  OPERATORS,
   parseBool,
   parseConditions,
   parseCount,
@@ -270,7 +270,7 @@ class PipelineParser {
     const operator = either(c, 'operator', 'o') ?? 'eq';
     const value = 'value' in c ? c['value'] : c['v'];
     const key = refName(ref);
-    if (typeof operator !== 'string' || !OPERATORS.has(operator)) {
+    if (typeof operator !== 'string' || !OPERATOR_NAMES.has(operator)) {
       throw new InvalidQueryError(key, `unknown operator ${JSON.stringify(operator)}`);
     }
     const op = operator as Operator;
@@ -401,6 +401,8 @@ class PipelineParser {
     return { name, alias: `c${this.#aliases++}`, type };
   }
 }
+
+const OPERATOR_NAMES: ReadonlySet<string> = new Set<string>(OPERATORS);
 
 /** A schema with one JSON prefix, used to validate path segments under a computed column. */
 const pathSchema: ResourceSchema = {

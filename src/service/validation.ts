@@ -72,6 +72,7 @@ const pluginReport = z.object({
     .nullish()
     .transform(orUndefined),
   error_message: z.string().max(MAX_LONG_TEXT_LENGTH).nullish().transform(orUndefined),
+  revision: z.int32().min(0).nullish().transform(orUndefined),
 });
 
 /** Request shapes of the Supervisor API, one per method, shared by both transports. */
