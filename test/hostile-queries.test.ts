@@ -97,4 +97,27 @@ describe('hostile requests to the control plane', () => {
       client.close();
     }
   });
+
+  it('answers undecodable bytes to AgentChannel/watch with INVALID_ARGUMENT', async () => {
+    const client = new Client(t.plane.grpcAddress, credentials.createInsecure());
+    try {
+      const metadata = new Metadata();
+      metadata.set('token', t.token);
+      const failure = await new Promise<ServiceError>((resolve) => {
+        const stream = client.makeServerStreamRequest(
+          '/plugvisor.v1.AgentChannel/watch',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]),
+          metadata,
+        );
+        stream.on('data', () => {});
+        stream.on('error', (err: ServiceError) => resolve(err));
+      });
+      assert.equal(failure.code, status.INVALID_ARGUMENT, failure.details);
+      assert.match(failure.details, /^ERROR_INVALID_PARAMETER: .*WatchRequest/);
+    } finally {
+      client.close();
+    }
+  });
 });
