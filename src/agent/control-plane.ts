@@ -43,6 +43,11 @@ export interface ReportedPlugin {
   endpoints: string[];
   /** Why it is ERROR; empty otherwise (PluginInfo.error_message, a Plugvisor addition). */
   error_message: string;
+  /**
+   * The desired revision the instance was created for (PluginInfo.revision), 0 when unknown; the
+   * control plane ignores a report whose revision is not the current one.
+   */
+  revision: number;
 }
 
 /** What a publish returns that the agent uses. */

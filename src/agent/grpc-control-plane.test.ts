@@ -60,6 +60,42 @@ describe('the agent over gRPC (a real control plane on loopback)', () => {
     assert.equal((await controlPlane.publish([])).supervisor_id, supervisor.supervisor_id);
   });
 
+  it('carries the desired revision both ways, and a report of an old one changes nothing', async () => {
+    const { supervisor_id } = await controlPlane.publish([]);
+    const key = { supervisor_id, plugin_id: 'plugin-rev', version: '1.0.0' };
+    const now = new Date().toISOString();
+    await plane.services.store.db
+      .insertInto('installed_plugins')
+      .values({
+        ...key,
+        state: 'ACTIVE',
+        endpoint: 'grpc://127.0.0.1:1',
+        endpoints: '["grpc://127.0.0.1:1"]',
+        managed: 1,
+        domain_id: 'domain-a',
+        error_message: '',
+        rr_counter: 0,
+        created_at: now,
+        updated_at: now,
+        endpoint_called_at: null,
+      })
+      .execute();
+    const system = { role: 'SYSTEM' as const, domainId: undefined, requestId: 't' };
+    await plane.services.supervisors.recoverPlugin(system, { ...key, domain_id: 'domain-a' });
+
+    const listed = await controlPlane.listPlugins(supervisor_id);
+    assert.deepEqual(
+      listed.map((p) => [p.plugin_id, p.state, p.revision]),
+      [['plugin-rev', 'RE_PROVISIONING', 2]],
+    );
+    const report = { plugin_id: 'plugin-rev', version: '1.0.0', state: 'ACTIVE' as const };
+    const endpoints = { endpoint: 'grpc://127.0.0.1:2', endpoints: ['grpc://127.0.0.1:2'] };
+    await controlPlane.publish([{ ...report, ...endpoints, error_message: '', revision: 1 }]);
+    assert.equal((await controlPlane.listPlugins(supervisor_id))[0]?.state, 'RE_PROVISIONING');
+    await controlPlane.publish([{ ...report, ...endpoints, error_message: '', revision: 2 }]);
+    assert.equal((await controlPlane.listPlugins(supervisor_id))[0]?.state, 'ACTIVE');
+  });
+
   it('is told through the watch stream, at once, that the desired set changed', async () => {
     const { supervisor_id } = await controlPlane.publish([]);
     let messages = 0;

@@ -79,6 +79,7 @@ export class GrpcControlPlane implements ControlPlane {
           plugin_id: plugin.plugin_id,
           version: plugin.version,
           state: toPluginState(plugin.state),
+          revision: typeof plugin.revision === 'number' ? plugin.revision : 0,
           updated_at: plugin.updated_at ?? '',
         },
       ];

@@ -4,7 +4,13 @@ import { instanceKeyString, type InstanceKey, type ObservedInstance } from './ba
 /** One installed plugin the control plane wants on this supervisor (from list_plugins). */
 export interface DesiredPlugin extends InstanceKey {
   state: PluginState;
-  /** The installed plugin's `updated_at`: changes whenever recover or notify_failure is applied. */
+  /**
+   * The installed plugin's desired revision (PluginInfo.revision): bumped by every control-plane
+   * decision that changes what the agent must do (recover_plugin, notify_failure, ...). 0 when
+   * the control plane does not send one.
+   */
+  revision: number;
+  /** The installed plugin's `updated_at`; the revision's stand-in when `revision` is 0. */
   updated_at: string;
 }
 
@@ -27,10 +33,10 @@ export type Action =
  * - A failed desired read plans nothing: running plugins stay up.
  * - Desired and not observed: `create`. Observed and not desired: `delete`.
  * - Desired RE_PROVISIONING (recover_plugin) or ERROR (notify_failure): `recreate`, once per
- *   desired revision. The revision (the desired `updated_at`) is stored with the instance
- *   when it is created, so the next pass, seeing the same revision, leaves the new instance be.
- *   Comparing revisions rather than clocks keeps this right when agent and control plane clocks
- *   disagree.
+ *   desired revision. The revision (`instanceRevision`: the desired revision as decimal text)
+ *   is stored with the instance when it is created, so the next pass, seeing the same revision,
+ *   leaves the new instance be. Comparing revisions rather than clocks keeps this right when
+ *   agent and control plane clocks disagree.
  * - Desired ERROR while the instance itself is ERROR (it kept crashing, and the control plane
  *   only echoes what the agent reported) is left alone: recover_plugin is the way out. Without
  *   this rule a crashing plugin would be recreated forever.
@@ -52,7 +58,7 @@ export function plan(desired: DesiredRead, observed: readonly ObservedInstance[]
   for (const [key, plugin] of wanted) {
     const instance = running.get(key);
     if (instance === undefined) {
-      creates.push({ type: 'create', key: keyOf(plugin), revision: plugin.updated_at });
+      creates.push({ type: 'create', key: keyOf(plugin), revision: instanceRevision(plugin) });
       continue;
     }
     const because = recreateReason(plugin, instance);
@@ -60,7 +66,7 @@ export function plan(desired: DesiredRead, observed: readonly ObservedInstance[]
       recreates.push({
         type: 'recreate',
         key: keyOf(plugin),
-        revision: plugin.updated_at,
+        revision: instanceRevision(plugin),
         because,
       });
   }
@@ -68,11 +74,31 @@ export function plan(desired: DesiredRead, observed: readonly ObservedInstance[]
   return [...sortByKey(deletes), ...sortByKey(recreates), ...sortByKey(creates)];
 }
 
+/**
+ * The revision an instance created for `plugin` carries (backends store it as opaque text): the
+ * desired revision in decimal, or, from a control plane that sends none, the desired
+ * `updated_at`, which also changes whenever the control plane changes its mind.
+ */
+export function instanceRevision(plugin: DesiredPlugin): string {
+  return plugin.revision > 0 ? String(plugin.revision) : plugin.updated_at;
+}
+
+/**
+ * The desired revision an instance was created for, to echo in publish: its stored revision when
+ * that is a desired revision, else 0 (created for a control plane without revisions, or by an
+ * older agent), which the control plane treats as "not said".
+ */
+export function reportedRevision(instance: ObservedInstance): number {
+  return /^[1-9][0-9]{0,9}$/.test(instance.revision)
+    ? Math.min(Number(instance.revision), 2 ** 31 - 1)
+    : 0;
+}
+
 function recreateReason(
   plugin: DesiredPlugin,
   instance: ObservedInstance,
 ): 'RE_PROVISIONING' | 'ERROR' | undefined {
-  if (instance.revision === plugin.updated_at) return undefined;
+  if (instance.revision === instanceRevision(plugin)) return undefined;
   if (plugin.state === 'RE_PROVISIONING') return 'RE_PROVISIONING';
   if (plugin.state === 'ERROR' && instance.state !== 'ERROR') return 'ERROR';
   return undefined;
@@ -84,9 +110,13 @@ function latestByKey(plugins: readonly DesiredPlugin[]): Map<string, DesiredPlug
   for (const plugin of plugins) {
     const key = instanceKeyString(plugin);
     const known = byKey.get(key);
-    if (known === undefined || known.updated_at < plugin.updated_at) byKey.set(key, plugin);
+    if (known === undefined || isNewer(plugin, known)) byKey.set(key, plugin);
   }
   return byKey;
+}
+
+function isNewer(a: DesiredPlugin, b: DesiredPlugin): boolean {
+  return a.revision !== b.revision ? a.revision > b.revision : a.updated_at > b.updated_at;
 }
 
 function keyOf(key: InstanceKey): InstanceKey {

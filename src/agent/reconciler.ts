@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 import type { Backend, ObservedInstance } from './backends/backend.js';
 import type { ControlPlane, PublishedSupervisor, ReportedPlugin } from './control-plane.js';
-import { plan, type Action, type DesiredRead } from './plan.js';
+import { plan, reportedRevision, type Action, type DesiredRead } from './plan.js';
 import type { PassResult } from './queue.js';
 
 /** The queue key of a full pass: read desired and observed, act, publish. */
@@ -171,5 +171,6 @@ function toReported(instance: ObservedInstance): ReportedPlugin {
     endpoint: instance.endpoint,
     endpoints: instance.endpoints,
     error_message: instance.errorMessage,
+    revision: reportedRevision(instance),
   };
 }

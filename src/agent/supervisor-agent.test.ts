@@ -148,6 +148,7 @@ const ECHO: DesiredPlugin = {
   plugin_id: 'plugin-echo',
   version: '1.0.0',
   state: 'PROVISIONING',
+  revision: 1,
   updated_at: T0,
 };
 
@@ -206,8 +207,9 @@ describe('the supervisor agent', () => {
     assert.deepEqual(cp.publishes[0], [], 'the first publish, before anything runs');
     assert.equal(reported(cp, 'plugin-echo@1.0.0')?.endpoint, 'grpc://127.0.0.1:50001');
     assert.deepEqual(backend.creates, [
-      { plugin_id: 'plugin-echo', version: '1.0.0', revision: T0 },
+      { plugin_id: 'plugin-echo', version: '1.0.0', revision: '1' },
     ]);
+    assert.equal(reported(cp, 'plugin-echo@1.0.0')?.revision, 1, 'echoes the desired revision');
     assert.equal(agent.supervisor?.supervisor_id, 'supervisor-0123456789ab');
     assert.equal(agent.state, 'RUNNING');
   });
@@ -304,7 +306,7 @@ describe('the supervisor agent', () => {
     await waitFor(() => reported(cp, 'plugin-echo@1.0.0')?.state === 'ACTIVE');
     const firstEndpoint = reported(cp, 'plugin-echo@1.0.0')?.endpoint;
 
-    cp.setDesired([{ ...ECHO, state: 'RE_PROVISIONING', updated_at: T1 }]);
+    cp.setDesired([{ ...ECHO, state: 'RE_PROVISIONING', revision: 2, updated_at: T1 }]);
     await waitFor(() => {
       const now = reported(cp, 'plugin-echo@1.0.0');
       return now?.state === 'ACTIVE' && now.endpoint !== firstEndpoint;
@@ -317,9 +319,10 @@ describe('the supervisor agent', () => {
     assert.deepEqual(backend.creates[1], {
       plugin_id: 'plugin-echo',
       version: '1.0.0',
-      revision: T1,
+      revision: '2',
     });
     assert.equal(backend.deletes.length, 1);
+    assert.equal(reported(cp, 'plugin-echo@1.0.0')?.revision, 2);
   });
 
   it('publishes at the heartbeat interval', async (t) => {

@@ -114,5 +114,16 @@ describe('serve settings for auth and liveness', () => {
         err.message.includes('heartbeat_timeout') &&
         err.message.includes('--heartbeat-timeout'),
     );
+    // Zero and out-of-range amounts pass the shape check: they too must name the setting.
+    for (const bad of ['0', '0s', '99999999999999999999s']) {
+      assert.throws(
+        () => loadServeConfig({ heartbeat_timeout: bad }, {}),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.message.includes('heartbeat_timeout') &&
+          err.message.includes('--heartbeat-timeout'),
+        bad,
+      );
+    }
   });
 });

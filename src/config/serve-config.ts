@@ -110,6 +110,17 @@ const duration = z
     z.number().int().positive(),
     z.string().regex(/^\d+[smhdw]?$/, 'must be a duration like 30s, 5m or 1h'),
   ])
+  .refine(
+    (v) => {
+      try {
+        parseDurationSeconds(String(v), 'duration');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a positive duration like 30s, 5m or 1h', abort: true },
+  )
   .transform((v) => parseDurationSeconds(String(v), 'duration') * 1000);
 const settingSchemas: Record<SettingKey, z.ZodType> = {
   grpc_port: port,

@@ -24,6 +24,11 @@ export interface InstalledPlugin {
   created_at: string;
   updated_at: string;
   endpoint_called_at: string;
+  /**
+   * The instance's desired revision: bumped by every control-plane decision that changes what
+   * its agent must do (1 at creation). Agents echo it when they report the instance.
+   */
+  revision: number;
 }
 
 /** What an agent reports for one instance in a publish. */

@@ -35,31 +35,34 @@ export type KeyRef =
   | { kind: 'column'; key: string; column: string; type: FieldType }
   | { kind: 'json'; key: string; column: string; path: string[] };
 
-export type Operator =
-  | 'eq'
-  | 'not'
-  | 'lt'
-  | 'lte'
-  | 'gt'
-  | 'gte'
-  | 'exists'
-  | 'contain'
-  | 'not_contain'
-  | 'in'
-  | 'not_in'
-  | 'contain_in'
-  | 'not_contain_in'
-  | 'regex'
-  | 'regex_in'
-  | 'match'
-  | 'datetime_gt'
-  | 'datetime_lt'
-  | 'datetime_gte'
-  | 'datetime_lte'
-  | 'timediff_gt'
-  | 'timediff_lt'
-  | 'timediff_gte'
-  | 'timediff_lte';
+/** Every filter operator of the query language (SPEC §4). */
+export const OPERATORS = [
+  'eq',
+  'not',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'exists',
+  'contain',
+  'not_contain',
+  'in',
+  'not_in',
+  'contain_in',
+  'not_contain_in',
+  'regex',
+  'regex_in',
+  'match',
+  'datetime_gt',
+  'datetime_lt',
+  'datetime_gte',
+  'datetime_lte',
+  'timediff_gt',
+  'timediff_lt',
+  'timediff_gte',
+  'timediff_lte',
+] as const;
+export type Operator = (typeof OPERATORS)[number];
 
 /** A scalar from a filter value (JSON). */
 export type Scalar = string | number | boolean | null;

@@ -1,4 +1,5 @@
 export type * from './ast.js';
+export { OPERATORS } from './ast.js';
 export type * from './stat-ast.js';
 export {
   parseListQuery,

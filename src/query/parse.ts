@@ -1,37 +1,20 @@
 import { InvalidQueryError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../domain/time.js';
+import { OPERATORS } from './ast.js';
 import type { Condition, KeyRef, ListQuery, Operator, ResourceSchema, SortKey } from './ast.js';
 import { checkConditionValue } from './value-check.js';
 
-const OPERATORS: ReadonlySet<string> = new Set<Operator>([
-  'eq',
-  'not',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'exists',
-  'contain',
-  'not_contain',
-  'in',
-  'not_in',
-  'contain_in',
-  'not_contain_in',
-  'regex',
-  'regex_in',
-  'match',
-  'datetime_gt',
-  'datetime_lt',
-  'datetime_gte',
-  'datetime_lte',
-  'timediff_gt',
-  'timediff_lt',
-  'timediff_gte',
-  'timediff_lte',
-]);
+const OPERATOR_NAMES: ReadonlySet<string> = new Set<string>(OPERATORS);
 
 /** Largest page size a caller may ask for; larger limits are refused rather than truncated. */
 export const MAX_PAGE_LIMIT = 10_000;
+
+/**
+ * Most conditions in one `filter` or `filter_or` list, and most `keyword` words. Each becomes
+ * nested SQL, and SQLite refuses expression trees deeper than 1000.
+ */
+export const MAX_CONDITIONS = 100;
+export const MAX_KEYWORDS = 32;
 
 /** Characters refused in a dotted key's path segments: JSON-path syntax and quoting. */
 const PATH_METACHARACTERS = /["'\\$[\]*`\u0000-\u001f]/;
@@ -103,6 +86,9 @@ export function parseConditions(
 ): Condition[] {
   if (input === undefined || input === null) return [];
   if (!Array.isArray(input)) throw new InvalidQueryError(where, 'must be a list of conditions');
+  if (input.length > MAX_CONDITIONS) {
+    throw new InvalidQueryError(where, `has ${input.length} conditions; at most ${MAX_CONDITIONS}`);
+  }
   const clock = options.clock ?? systemClock;
   return input.map((raw, i) => parseCondition(schema, raw, `${where}[${i}]`, clock));
 }
@@ -111,7 +97,11 @@ export function parseConditions(
 export function parseKeyword(input: unknown, where: string): string[] {
   if (input === undefined || input === null || input === '') return [];
   if (typeof input !== 'string') throw new InvalidQueryError(where, 'must be a string');
-  return input.split(/\s+/).filter((w) => w !== '');
+  const words = input.split(/\s+/).filter((w) => w !== '');
+  if (words.length > MAX_KEYWORDS) {
+    throw new InvalidQueryError(where, `has ${words.length} words; at most ${MAX_KEYWORDS}`);
+  }
+  return words;
 }
 
 /** Parses a `page` object: 1-based `start`, `limit` 0 for no limit, at most MAX_PAGE_LIMIT. */
@@ -166,7 +156,7 @@ function parseCondition(
   const key = resolveKey(schema, either(c, 'key', 'k'), `${where}.key`);
   const operator = either(c, 'operator', 'o') ?? 'eq';
   const value = 'value' in c ? c['value'] : c['v'];
-  if (typeof operator !== 'string' || !OPERATORS.has(operator)) {
+  if (typeof operator !== 'string' || !OPERATOR_NAMES.has(operator)) {
     throw new InvalidQueryError(key.key, `unknown operator ${JSON.stringify(operator)}`);
   }
   const op = operator as Operator;

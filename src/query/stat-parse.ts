@@ -1,9 +1,11 @@
 import { InvalidQueryError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../domain/time.js';
+import { OPERATORS } from './ast.js';
 import type { KeyRef, Operator, ResourceSchema } from './ast.js';
 import {
   asObject,
   either,
+  MAX_CONDITIONS,
   parseBool,
   parseConditions,
   parseCount,
@@ -54,6 +56,9 @@ const STAGE_KINDS = ['group', 'count', 'sort', 'project', 'unwind', 'limit', 'sk
 
 /** Most stages one pipeline may have; a longer one is refused. */
 export const MAX_STAGES = 32;
+
+/** Most output columns of one group or project stage (SQLite allows 2000 per result set). */
+export const MAX_STAGE_COLUMNS = 256;
 
 /**
  * Parses a StatisticsQuery (plain JSON; `k/v/o`, `key/value/operator`, `n/name` spellings)
@@ -185,6 +190,7 @@ class PipelineParser {
   #parseGroup(g: Record<string, unknown>, where: string): Stage {
     const rawKeys = optionalList(g['keys'], `${where}.keys`);
     const rawFields = optionalList(g['fields'], `${where}.fields`);
+    checkColumnCount(rawKeys.length + rawFields.length, where);
     const keys = rawKeys.map((k, i) => this.#parseGroupKey(k, `${where}.keys[${i}]`));
     const fields = rawFields.map((f, i) => this.#parseGroupField(f, `${where}.fields[${i}]`));
     if (keys.length + fields.length === 0)
@@ -244,7 +250,14 @@ class PipelineParser {
     if (needsKey && ref === undefined)
       throw new InvalidQueryError(`${where}.key`, `operator ${op} needs a key`);
     if (ref !== undefined) checkAggregable(op, ref, String(rawKey));
-    const conditions = optionalList(f['conditions'], `${where}.conditions`).map((c, i) =>
+    const rawConditions = optionalList(f['conditions'], `${where}.conditions`);
+    if (rawConditions.length > MAX_CONDITIONS) {
+      throw new InvalidQueryError(
+        `${where}.conditions`,
+        `has ${rawConditions.length} conditions; at most ${MAX_CONDITIONS}`,
+      );
+    }
+    const conditions = rawConditions.map((c, i) =>
       this.#parseCondition(c, `${where}.conditions[${i}]`),
     );
     const type: ColumnType = columnTypeOfAggregate(op, ref);
@@ -293,6 +306,7 @@ class PipelineParser {
   #parseProject(p: Record<string, unknown>, where: string): Stage {
     const exclude = new Set(optionalList(p['exclude_keys'], `${where}.exclude_keys`).map(String));
     const raw = optionalList(p['fields'], `${where}.fields`);
+    checkColumnCount(raw.length, where);
     const fields =
       raw.length > 0
         ? raw.map((f, i) => this.#parseProjectField(f, `${where}.fields[${i}]`))
@@ -307,11 +321,13 @@ class PipelineParser {
                 column: this.#column(n, typeOf(ref)),
               };
             });
+    const kept = fields.filter((f) => !exclude.has(f.column.name));
+    if (kept.length === 0) throw new InvalidQueryError(where, 'leaves no fields to output');
     this.#replaceScope(
       where,
-      fields.filter((f) => !exclude.has(f.column.name)).map((f) => f.column),
+      kept.map((f) => f.column),
     );
-    return { kind: 'project', fields: fields.filter((f) => !exclude.has(f.column.name)) };
+    return { kind: 'project', fields: kept };
   }
 
   #parseProjectField(raw: unknown, where: string): ProjectField {
@@ -386,32 +402,7 @@ class PipelineParser {
   }
 }
 
-const OPERATOR_NAMES: ReadonlySet<string> = new Set([
-  'eq',
-  'not',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'exists',
-  'contain',
-  'not_contain',
-  'in',
-  'not_in',
-  'contain_in',
-  'not_contain_in',
-  'regex',
-  'regex_in',
-  'match',
-  'datetime_gt',
-  'datetime_lt',
-  'datetime_gte',
-  'datetime_lte',
-  'timediff_gt',
-  'timediff_lt',
-  'timediff_gte',
-  'timediff_lte',
-]);
+const OPERATOR_NAMES: ReadonlySet<string> = new Set<string>(OPERATORS);
 
 /** A schema with one JSON prefix, used to validate path segments under a computed column. */
 const pathSchema: ResourceSchema = {
@@ -476,10 +467,18 @@ function columnTypeOfAggregate(op: GroupOperator, ref: Ref | undefined): ColumnT
   }
 }
 
+function checkColumnCount(count: number, where: string): void {
+  if (count > MAX_STAGE_COLUMNS) {
+    throw new InvalidQueryError(where, `has ${count} columns; at most ${MAX_STAGE_COLUMNS}`);
+  }
+}
+
 function parseName(input: unknown, where: string): string {
   if (typeof input !== 'string' || input === '') {
     throw new InvalidQueryError(where, 'needs a non-empty name');
   }
+  // An output row is a plain object: `__proto__` would set its prototype, not a field.
+  if (input === '__proto__') throw new InvalidQueryError(where, 'may not be __proto__');
   return input;
 }
 

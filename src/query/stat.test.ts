@@ -194,4 +194,52 @@ describe('stat queries on SQLite', () => {
       (e: unknown) => e instanceof InvalidQueryError && e.key === 'priority',
     );
   });
+
+  it('refuses a project that leaves no fields, and __proto__ as an output name', () => {
+    assert.throws(
+      () =>
+        parseStatQuery(supervisorResource, {
+          aggregate: [{ count: { name: 'n' } }, { project: { exclude_keys: ['n'] } }],
+        }),
+      (e: unknown) =>
+        e instanceof InvalidQueryError &&
+        e.key === 'query.aggregate[1].project' &&
+        /no fields/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        parseStatQuery(supervisorResource, {
+          aggregate: [
+            {
+              group: {
+                keys: [{ key: 'state', name: '__proto__' }],
+                fields: [{ name: 'n', operator: 'count' }],
+              },
+            },
+          ],
+        }),
+      (e: unknown) => e instanceof InvalidQueryError && /__proto__/.test(e.message),
+    );
+  });
+
+  it('refuses stages too wide or with too many conditions for one SQL statement', () => {
+    const wide = Array.from({ length: 3000 }, (_, i) => ({ name: `c${i}`, operator: 'count' }));
+    assert.throws(
+      () => parseStatQuery(supervisorResource, { aggregate: [{ group: { fields: wide } }] }),
+      (e: unknown) => e instanceof InvalidQueryError && /at most 256/.test(e.message),
+    );
+    const projected = Array.from({ length: 3000 }, (_, i) => ({ key: 'priority', name: `p${i}` }));
+    assert.throws(
+      () => parseStatQuery(supervisorResource, { aggregate: [{ project: { fields: projected } }] }),
+      (e: unknown) => e instanceof InvalidQueryError && /at most 256/.test(e.message),
+    );
+    const conditions = Array(3000).fill({ k: 'state', v: 'ENABLED' });
+    assert.throws(
+      () =>
+        parseStatQuery(supervisorResource, {
+          aggregate: [{ group: { fields: [{ name: 'n', operator: 'count', conditions }] } }],
+        }),
+      (e: unknown) => e instanceof InvalidQueryError && /at most 100/.test(e.message),
+    );
+  });
 });

@@ -1,3 +1,4 @@
+import type { Insertable } from 'kysely';
 import type { InstalledPluginsTable, SupervisorsTable } from '../store/schema.js';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same data and queries. */
@@ -63,7 +64,7 @@ export const PLUGIN_STATES = ['PROVISIONING', 'ACTIVE', 'RE_PROVISIONING', 'ERRO
 /** The generated rows, as stored. */
 export interface Dataset {
   supervisors: SupervisorsTable[];
-  plugins: InstalledPluginsTable[];
+  plugins: Insertable<InstalledPluginsTable>[];
   /** Times that occur in the data (useful query values). */
   times: string[];
 }
@@ -99,7 +100,7 @@ export function generateDataset(rng: Rng, supervisorCount: number, pluginCount: 
       last_seen_at: time(),
     });
   }
-  const plugins: InstalledPluginsTable[] = [];
+  const plugins: Insertable<InstalledPluginsTable>[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < pluginCount; i++) {
     const sv = rng.pick(supervisors);

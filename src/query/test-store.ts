@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompiledQuery } from 'kysely';
 import { openStore, type Store } from '../store/db.js';
+import type { Insertable } from 'kysely';
 import type { InstalledPluginsTable, SupervisorsTable } from '../store/schema.js';
 import type { SqlFragment } from './sql.js';
 
@@ -18,7 +19,7 @@ export interface TestStore {
 /** Opens a fresh migrated store and inserts the given rows through Kysely into the real tables. */
 export async function openTestStore(
   supervisors: SupervisorsTable[],
-  plugins: InstalledPluginsTable[] = [],
+  plugins: Insertable<InstalledPluginsTable>[] = [],
 ): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), 'plugvisor-query-'));
   const store = await openStore(`sqlite:${join(dir, 'store.db')}`);

@@ -2,6 +2,7 @@ import { InvalidQueryError } from '../domain/errors.js';
 import type { Clock } from '../domain/time.js';
 import type { FieldType, KeyRef, Operator, Scalar } from './ast.js';
 import { evaluateTimediff } from './timediff.js';
+import { costlyRegexReason } from './regex-guard.js';
 
 /** The type a condition's key has: a schema field type, a JSON path, or a computed column. */
 export type OperandType = FieldType | 'json' | 'any';
@@ -167,6 +168,13 @@ function checkRegex(key: string, value: unknown): unknown {
       new RegExp(pattern, 'iu');
     } catch {
       throw new InvalidQueryError(key, `invalid regular expression ${JSON.stringify(pattern)}`);
+    }
+    const costly = costlyRegexReason(pattern);
+    if (costly !== undefined) {
+      throw new InvalidQueryError(
+        key,
+        `regular expression ${JSON.stringify(pattern)} refused: ${costly}`,
+      );
     }
     return pattern;
   });

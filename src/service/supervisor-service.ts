@@ -381,11 +381,19 @@ export class SupervisorService {
       for (const report of reports) {
         const endpoints =
           report.endpoints === undefined ? undefined : normalizeEndpoints(report.endpoints);
-        if (await repo.applyReport(supervisorId, { ...report, endpoints }, now)) applied++;
+        const outcome = await repo.applyReport(supervisorId, { ...report, endpoints }, now);
+        if (outcome === 'applied') applied++;
         else
           this.#log.debug(
-            { supervisorId, pluginId: report.plugin_id, version: report.version },
-            'Reported plugin is not installed; ignored',
+            {
+              supervisorId,
+              pluginId: report.plugin_id,
+              version: report.version,
+              revision: report.revision ?? 0,
+            },
+            outcome === 'stale'
+              ? 'Reported plugin state is stale; ignored'
+              : 'Reported plugin is not installed; ignored',
           );
       }
     });

@@ -49,6 +49,18 @@ describe('request validation', () => {
     assert.ok(failure('publish', [1, 2]) instanceof InvalidParameterError);
   });
 
+  it('refuses text with a lone surrogate, which the store would silently replace', () => {
+    const err = failure('publish', { name: 'n', hostname: 'h\ud800', domain_id: 'd' });
+    assert.ok(err instanceof InvalidParameterError);
+    assert.match(err.message, /hostname.*well-formed Unicode/);
+    const ok = parseRequest(supervisorRequests.publish, {
+      name: 'Überwachung 😀',
+      hostname: 'h',
+      domain_id: 'd',
+    });
+    assert.equal(ok.name, 'Überwachung 😀');
+  });
+
   it('treats null optional fields as absent and NONE states as no filter', () => {
     const publish = parseRequest(supervisorRequests.publish, {
       name: 'n',

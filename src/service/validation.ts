@@ -11,15 +11,41 @@ export const MAX_TEXT_LENGTH = 255;
 /** Longest secret_key or endpoint a request may carry. */
 export const MAX_LONG_TEXT_LENGTH = 4096;
 
-const text = z.string().max(MAX_TEXT_LENGTH);
+// A lone surrogate cannot be stored as UTF-8: SQLite would keep U+FFFD instead, so the record
+// read back would differ from the one acknowledged.
+const wellFormed = z
+  .string()
+  .regex(/^\P{Cs}*$/u, { message: 'must be well-formed Unicode (no lone surrogates)' });
+const text = wellFormed.max(MAX_TEXT_LENGTH);
 const requiredText = text.min(1);
 const optionalText = text.nullish().transform(orUndefined);
-const optionalLongText = z.string().max(MAX_LONG_TEXT_LENGTH).nullish().transform(orUndefined);
+const optionalLongText = wellFormed.max(MAX_LONG_TEXT_LENGTH).nullish().transform(orUndefined);
 const optionalBool = z.boolean().nullish().transform(orUndefined);
+/** Deepest nesting of objects and lists accepted in tags and labels. */
+export const MAX_JSON_DEPTH = 32;
+
+/** True when `value` nests objects or lists at most `max` levels deep (iterative: no recursion). */
+function nestsAtMost(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+// The depth check runs first: zod's recursive z.json() overflows the stack on deep input.
 const jsonObject = z
-  .record(z.string(), z.json())
-  .nullish()
-  .transform((v) => (v === null || v === undefined ? undefined : (v as JsonObject)));
+  .unknown()
+  .refine((v) => nestsAtMost(v, MAX_JSON_DEPTH), {
+    message: `nests deeper than ${MAX_JSON_DEPTH} levels`,
+    abort: true,
+  })
+  .pipe(z.record(z.string(), z.json()).nullish())
+  .transform((v) => (v === null || v === undefined ? undefined : (v as JsonObject)))
+  .optional();
 const pluginState = z
   .enum(['NONE', ...PLUGIN_STATES])
   .nullish()
@@ -46,6 +72,7 @@ const pluginReport = z.object({
     .nullish()
     .transform(orUndefined),
   error_message: z.string().max(MAX_LONG_TEXT_LENGTH).nullish().transform(orUndefined),
+  revision: z.int32().min(0).nullish().transform(orUndefined),
 });
 
 /** Request shapes of the Supervisor API, one per method, shared by both transports. */

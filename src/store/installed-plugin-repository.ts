@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { InstalledPlugin, PluginState } from '../domain/index.js';
+import { sql, type Kysely, type Updateable } from 'kysely';
+import { normalizeEndpoints, type InstalledPlugin, type PluginState } from '../domain/index.js';
 import type { SqlFragment } from '../query/index.js';
 import { runFragment } from './raw-query.js';
 import { installedPluginSource } from './resources.js';
@@ -13,7 +13,12 @@ export interface InstanceReport {
   endpoint?: string;
   endpoints?: string[];
   error_message?: string;
+  /** The `desired_revision` the agent acted on; 0 or absent when the agent did not say. */
+  revision?: number;
 }
+
+/** What became of one report (see InstalledPluginRepository.applyReport). */
+export type ReportOutcome = 'applied' | 'stale' | 'missing';
 
 /** The identity of one installed plugin. */
 export interface InstanceKey {
@@ -78,24 +83,59 @@ export class InstalledPluginRepository {
   }
 
   /**
-   * Applies one agent report to the instance (supervisorId, plugin_id, version) if it exists.
+   * Applies one agent report to the instance (supervisorId, plugin_id, version), in one
+   * conditional UPDATE (a compare-and-swap on the row read, for the revision-0 rule), when it is
+   * current:
+   * - a report carrying a revision counts only if it equals the stored `desired_revision`, so a
+   *   publish that was in flight when the control plane changed its mind cannot undo that change;
+   * - a report without one (revision 0: an older agent, a hand-made publish) counts, except that
+   *   it cannot move RE_PROVISIONING or ERROR back to ACTIVE with the endpoints already stored.
    *
-   * @returns false when there is no such instance (the report is then ignored).
+   * @returns `applied`; `stale` when the instance exists but the report does not count;
+   *   `missing` when there is no such instance.
    */
-  async applyReport(supervisorId: string, report: InstanceReport, now: string): Promise<boolean> {
-    const set: Partial<InstalledPluginsTable> = { updated_at: now };
+  async applyReport(
+    supervisorId: string,
+    report: InstanceReport,
+    now: string,
+  ): Promise<ReportOutcome> {
+    const set: Updateable<InstalledPluginsTable> = { updated_at: now };
     if (report.state !== undefined) set.state = report.state;
     if (report.endpoint !== undefined) set.endpoint = report.endpoint;
     if (report.endpoints !== undefined) set.endpoints = JSON.stringify(report.endpoints);
     if (report.error_message !== undefined) set.error_message = report.error_message;
-    const result = await this.#db
+    let query = this.#db
       .updateTable('installed_plugins')
       .set(set)
       .where('supervisor_id', '=', supervisorId)
       .where('plugin_id', '=', report.plugin_id)
-      .where('version', '=', report.version)
+      .where('version', '=', report.version);
+    const revision = report.revision ?? 0;
+    if (revision > 0) query = query.where('desired_revision', '=', revision);
+    else if (report.state === 'ACTIVE') {
+      const stored = await this.#stored(supervisorId, report);
+      if (stored === undefined) return 'missing';
+      if (isBackToActiveUnchanged(stored, report)) return 'stale';
+      // Compare-and-swap on what was read: a recover landing meanwhile wins.
+      query = query
+        .where('state', '=', stored.state)
+        .where('desired_revision', '=', stored.desired_revision);
+    }
+    const result = await query.executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) return 'applied';
+
+    const exists = await this.#stored(supervisorId, report);
+    return exists === undefined ? 'missing' : 'stale';
+  }
+
+  async #stored(supervisorId: string, key: Omit<InstanceKey, 'supervisor_id'>) {
+    return this.#db
+      .selectFrom('installed_plugins')
+      .select(['state', 'endpoint', 'endpoints', 'desired_revision'])
+      .where('supervisor_id', '=', supervisorId)
+      .where('plugin_id', '=', key.plugin_id)
+      .where('version', '=', key.version)
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Up to `limit` instances on the supervisor, as `plugin_id@version`, and how many there are. */
@@ -120,7 +160,8 @@ export class InstalledPluginRepository {
   }
 
   /**
-   * Moves the instance to `to` if its state is one of `from`.
+   * Moves the instance to `to` if its state is one of `from`. This is a control-plane decision,
+   * so it also bumps `desired_revision`: reports about the instance as it was are ignored from now.
    *
    * @returns true when the row changed; false when it is gone or in another state.
    */
@@ -132,7 +173,7 @@ export class InstalledPluginRepository {
   ): Promise<boolean> {
     const result = await this.#db
       .updateTable('installed_plugins')
-      .set({ state: to, updated_at: now })
+      .set({ state: to, updated_at: now, desired_revision: sql`desired_revision + 1` })
       .where('supervisor_id', '=', key.supervisor_id)
       .where('plugin_id', '=', key.plugin_id)
       .where('version', '=', key.version)
@@ -158,6 +199,26 @@ export class InstalledPluginRepository {
   }
 }
 
+/**
+ * Whether a report without a revision would move RE_PROVISIONING or ERROR back to ACTIVE while
+ * naming no endpoint other than the stored ones: most likely the instance the control plane just
+ * gave up on, reported by a publish that was already in flight. A report naming no endpoint at
+ * all names none other.
+ */
+function isBackToActiveUnchanged(
+  stored: { state: string; endpoint: string; endpoints: string },
+  report: InstanceReport,
+): boolean {
+  if (stored.state !== 'RE_PROVISIONING' && stored.state !== 'ERROR') return false;
+  const storedList: unknown = JSON.parse(stored.endpoints || '[]');
+  const had = normalizeEndpoints([
+    stored.endpoint,
+    ...(Array.isArray(storedList) ? storedList.map(String) : []),
+  ]);
+  const named = normalizeEndpoints([report.endpoint ?? '', ...(report.endpoints ?? [])]);
+  return named.every((e) => had.includes(e));
+}
+
 function toInstalledPlugin(row: Record<string, unknown>): InstalledPlugin {
   const text = (key: string): string => {
     const v = row[key];
@@ -179,5 +240,6 @@ function toInstalledPlugin(row: Record<string, unknown>): InstalledPlugin {
     created_at: text('created_at'),
     updated_at: text('updated_at'),
     endpoint_called_at: text('endpoint_called_at'),
+    revision: Number(row['revision'] ?? 0),
   };
 }

@@ -254,7 +254,8 @@ export class PluginEndpointRepository {
   }
 
   /**
-   * Moves the instance to `to` (with `errorMessage` when given) if its state is one of `from`.
+   * Moves the instance to `to` (with `errorMessage` when given) if its state is one of `from`,
+   * bumping its `desired_revision` (a control-plane decision; see docs/plugins.md).
    *
    * @returns false when it is gone or in another state.
    */
@@ -268,7 +269,7 @@ export class PluginEndpointRepository {
     const set = errorMessage === undefined ? {} : { error_message: errorMessage };
     const result = await this.#db
       .updateTable('installed_plugins')
-      .set({ ...set, state: to, updated_at: now })
+      .set({ ...set, state: to, updated_at: now, desired_revision: sql`desired_revision + 1` })
       .where('supervisor_id', '=', key.supervisor_id)
       .where('plugin_id', '=', key.plugin_id)
       .where('version', '=', key.version)

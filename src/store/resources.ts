@@ -49,6 +49,7 @@ export const installedPluginResource: ResourceSchema = {
     created_at: { column: 'created_at', type: 'datetime' },
     updated_at: { column: 'updated_at', type: 'datetime' },
     endpoint_called_at: { column: 'endpoint_called_at', type: 'datetime' },
+    revision: { column: 'revision', type: 'integer' },
   },
   jsonFields: {},
   keywordFields: ['supervisor_id', 'hostname', 'plugin_id'],
@@ -66,7 +67,7 @@ export function installedPluginSource(domainId: string): SqlFragment {
   return {
     sql: `(SELECT ip.supervisor_id, ip.plugin_id, ip.version, ip.state, ip.endpoint, ip.endpoints,
         ip.managed, COALESCE(u.domain_id, ip.domain_id) AS domain_id, ip.error_message,
-        ip.created_at, ip.updated_at, ip.endpoint_called_at,
+        ip.created_at, ip.updated_at, ip.endpoint_called_at, ip.desired_revision AS revision,
         s.name AS supervisor_name, s.hostname AS hostname
       FROM installed_plugins ip
       JOIN supervisors s ON s.supervisor_id = ip.supervisor_id

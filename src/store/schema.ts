@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table types of the store, as Kysely sees them. JSON columns (labels, tags, endpoints) hold JSON
  * text; booleans are 0/1 integers; times are ISO 8601 UTC text with milliseconds, which sorts and
@@ -41,6 +43,11 @@ export interface InstalledPluginsTable {
   updated_at: string;
   /** Last time any domain was handed this instance's endpoint, or null if never. */
   endpoint_called_at: string | null;
+  /**
+   * Bumped by every control-plane decision that changes what the agent must do (1 at creation);
+   * agent reports count only when they carry the current value (see docs/plugins.md).
+   */
+  desired_revision: Generated<number>;
 }
 
 /** Which domains use an instance (an instance on a public supervisor may serve several). */

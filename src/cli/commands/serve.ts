@@ -1,52 +1,24 @@
 import { Command, Option } from 'commander';
 import { ConfigError, SERVE_DEFAULTS, SERVE_ENV, loadServeConfig } from '../../config/index.js';
 import { LOG_REDACT_PATHS } from '../../auth/index.js';
+import { addServerOptions } from '../server-options.js';
 
 /**
  * `plugvisor serve`: the control plane (Supervisor API over gRPC and REST on the SQLite store).
  * Runs until SIGINT or SIGTERM, then shuts down gracefully; `setExitCode` receives the exit code.
  */
 export function serveCommand(setExitCode: (code: number) => void): Command {
-  return new Command('serve')
-    .description('run the control plane: the Supervisor API over gRPC and REST')
-    .addOption(
-      new Option(
-        '--grpc-port <port>',
-        `gRPC port (default ${SERVE_DEFAULTS.grpc_port}; 0 picks a free one)`,
-      ).env(SERVE_ENV.grpc_port),
-    )
-    .addOption(
-      new Option(
-        '--http-port <port>',
-        `REST port (default ${SERVE_DEFAULTS.http_port}; 0 picks a free one)`,
-      ).env(SERVE_ENV.http_port),
-    )
-    .addOption(
-      new Option('--host <host>', `address to listen on (default ${SERVE_DEFAULTS.host})`).env(
-        SERVE_ENV.host,
-      ),
-    )
-    .addOption(
-      new Option(
-        '--data-dir <dir>',
-        `directory for the default database (default ${SERVE_DEFAULTS.data_dir})`,
-      ).env(SERVE_ENV.data_dir),
-    )
+  return addServerOptions(
+    new Command('serve').description(
+      'run the control plane: the Supervisor API over gRPC and REST',
+    ),
+    'directory for the default database and the signing keys',
+  )
     .addOption(
       new Option(
         '--database <url>',
         'database URL, sqlite:PATH (default sqlite:<data-dir>/plugvisor.db)',
       ).env(SERVE_ENV.database),
-    )
-    .addOption(
-      new Option('--log-level <level>', `log level (default ${SERVE_DEFAULTS.log_level})`).env(
-        SERVE_ENV.log_level,
-      ),
-    )
-    .addOption(
-      new Option('--catalog <file>', 'plugin catalog YAML (default catalog/default.yaml)').env(
-        SERVE_ENV.catalog,
-      ),
     )
     .addOption(
       new Option(

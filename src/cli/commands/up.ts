@@ -4,15 +4,16 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { pino, type Logger } from 'pino';
 
 import { loadAgentConfig, startAgent, type PublishedSupervisor } from '../../agent/index.js';
 import { ensureLocalToken, LOG_REDACT_PATHS } from '../../auth/index.js';
 import { CatalogError } from '../../catalog/index.js';
-import { ConfigError, SERVE_DEFAULTS, SERVE_ENV, loadServeConfig } from '../../config/index.js';
+import { ConfigError, SERVE_DEFAULTS, loadServeConfig } from '../../config/index.js';
 import { startControlPlane } from '../../server/index.js';
 import { SupervisorClient } from '../../transport/client/index.js';
+import { addServerOptions } from '../server-options.js';
 import { untilSignal } from './agent.js';
 
 /** The domain `plugvisor up` publishes its local supervisor in (client commands default to it). */
@@ -26,44 +27,14 @@ export const LOCAL_DOMAIN_ID = 'domain-local';
  * plugin process it started, then exits.
  */
 export function upCommand(setExitCode: (code: number) => void): Command {
-  return new Command('up')
-    .description('run the control plane and a local supervisor agent in one process')
-    .addOption(
-      new Option(
-        '--grpc-port <port>',
-        `gRPC port (default ${SERVE_DEFAULTS.grpc_port}; 0 picks a free one)`,
-      ).env(SERVE_ENV.grpc_port),
-    )
-    .addOption(
-      new Option(
-        '--http-port <port>',
-        `REST port (default ${SERVE_DEFAULTS.http_port}; 0 picks a free one)`,
-      ).env(SERVE_ENV.http_port),
-    )
-    .addOption(
-      new Option('--host <host>', `address to listen on (default ${SERVE_DEFAULTS.host})`).env(
-        SERVE_ENV.host,
-      ),
-    )
-    .addOption(
-      new Option(
-        '--data-dir <dir>',
-        `database, token, plugin logs (default ${SERVE_DEFAULTS.data_dir})`,
-      ).env(SERVE_ENV.data_dir),
-    )
-    .addOption(
-      new Option('--catalog <file>', 'plugin catalog (default catalog/default.yaml)').env(
-        'PLUGVISOR_CATALOG',
-      ),
-    )
-    .addOption(
-      new Option('--log-level <level>', `log level (default ${SERVE_DEFAULTS.log_level})`).env(
-        SERVE_ENV.log_level,
-      ),
-    )
-    .action(async (opts: Record<string, string | undefined>, command: Command) => {
-      setExitCode(await runUp(flagsOnly(opts, command)));
-    });
+  return addServerOptions(
+    new Command('up').description(
+      'run the control plane and a local supervisor agent in one process',
+    ),
+    'database, keys, token, plugin logs',
+  ).action(async (opts: Record<string, string | undefined>, command: Command) => {
+    setExitCode(await runUp(flagsOnly(opts, command)));
+  });
 }
 
 async function runUp(flags: Record<string, string | undefined>): Promise<number> {

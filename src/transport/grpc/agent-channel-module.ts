@@ -6,13 +6,13 @@ import {
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 
-import { PlugvisorError } from '../../domain/index.js';
+import { InvalidParameterError, PlugvisorError } from '../../domain/index.js';
 import type { Caller, Services } from '../../service/index.js';
 import { STATUS_BY_KIND, grpcDetails } from '../errors.js';
 import { AGENT_CHANNEL_SERVICE, loadAgentChannelProto } from '../agent-channel-proto.js';
 import { callerFrom } from './caller.js';
 import type { GrpcModule } from './server.js';
-import type { HandlerContext } from './unary.js';
+import { isUndecodable, withTolerantDecoders, type HandlerContext } from './unary.js';
 
 interface WatchRequest {
   supervisor_id?: string;
@@ -33,7 +33,9 @@ interface DesiredChanged {
 export const agentChannelGrpcModule: GrpcModule = {
   serviceNames: [AGENT_CHANNEL_SERVICE],
   register(server: Server, services: Services, ctx: HandlerContext): void {
-    const definition = loadAgentChannelProto()[AGENT_CHANNEL_SERVICE] as ServiceDefinition;
+    const definition = withTolerantDecoders(
+      loadAgentChannelProto()[AGENT_CHANNEL_SERVICE] as ServiceDefinition,
+    );
     const open = new Set<WatchCall>();
     openWatches.set(server, open);
     server.addService(definition, {
@@ -62,6 +64,9 @@ async function serveWatch(call: WatchCall, services: Services, ctx: HandlerConte
   let caller: Caller | undefined;
   try {
     caller = await callerFrom(ctx.authenticator, call.metadata);
+    if (isUndecodable(call.request)) {
+      throw new InvalidParameterError('request', 'not a valid plugvisor.v1.WatchRequest message');
+    }
     await services.supervisors.watchable(caller, {
       supervisor_id: supervisorId,
       domain_id: call.request.domain_id === '' ? undefined : call.request.domain_id,

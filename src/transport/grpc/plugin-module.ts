@@ -3,7 +3,12 @@ import type { ServiceDefinition as LoadedService } from '@grpc/proto-loader';
 import type { Services } from '../../service/index.js';
 import { messageName } from '../proto-json.js';
 import type { GrpcModule } from './server.js';
-import { unaryHandler, type HandlerContext, type UnaryUseCase } from './unary.js';
+import {
+  unaryHandler,
+  withTolerantDecoders,
+  type HandlerContext,
+  type UnaryUseCase,
+} from './unary.js';
 
 const SERVICE = 'spaceone.api.plugin.v1.Plugin';
 
@@ -38,6 +43,6 @@ export const pluginGrpcModule: GrpcModule = {
         useCase,
       );
     }
-    server.addService(definition as ServiceDefinition, implementation);
+    server.addService(withTolerantDecoders(definition) as ServiceDefinition, implementation);
   },
 };

@@ -130,6 +130,7 @@ export function withTolerantDecoders<
   return out as D;
 }
 
-function isUndecodable(request: unknown): boolean {
+/** True for the marker `withTolerantDecoders` puts in place of bytes it could not decode. */
+export function isUndecodable(request: unknown): boolean {
   return typeof request === 'object' && request !== null && UNDECODABLE in request;
 }
