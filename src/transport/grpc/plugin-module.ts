@@ -1,14 +1,7 @@
-import type { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { ServiceDefinition as LoadedService } from '@grpc/proto-loader';
+import type { Server } from '@grpc/grpc-js';
 import type { Services } from '../../service/index.js';
-import { messageName } from '../proto-json.js';
 import type { GrpcModule } from './server.js';
-import {
-  unaryHandler,
-  withTolerantDecoders,
-  type HandlerContext,
-  type UnaryUseCase,
-} from './unary.js';
+import { addUnaryService, type HandlerContext, type UnaryUseCase } from './unary.js';
 
 const SERVICE = 'spaceone.api.plugin.v1.Plugin';
 
@@ -19,7 +12,6 @@ const SERVICE = 'spaceone.api.plugin.v1.Plugin';
 export const pluginGrpcModule: GrpcModule = {
   serviceNames: [SERVICE],
   register(server: Server, services: Services, ctx: HandlerContext): void {
-    const definition = ctx.defs[SERVICE] as LoadedService;
     const p = services.plugins;
     const useCases: Record<string, UnaryUseCase> = {
       get_plugin_endpoint: (c, r, signal) => p.getPluginEndpoint(c, r, signal),
@@ -29,20 +21,6 @@ export const pluginGrpcModule: GrpcModule = {
       },
     };
 
-    const implementation: UntypedServiceImplementation = {};
-    for (const [name, method] of Object.entries(definition)) {
-      const useCase = useCases[name];
-      if (useCase === undefined) throw new Error(`no handler for ${SERVICE}/${name}`);
-      implementation[name] = unaryHandler(
-        ctx,
-        {
-          path: method.path,
-          requestType: messageName(ctx.defs, method.requestType),
-          responseType: messageName(ctx.defs, method.responseType),
-        },
-        useCase,
-      );
-    }
-    server.addService(withTolerantDecoders(definition) as ServiceDefinition, implementation);
+    addUnaryService(server, ctx, SERVICE, useCases);
   },
 };

@@ -1,10 +1,18 @@
-import { Metadata, status, type ServiceError, type handleUnaryCall } from '@grpc/grpc-js';
-import type { PackageDefinition } from '@grpc/proto-loader';
+import {
+  Metadata,
+  status,
+  type Server,
+  type ServiceDefinition,
+  type ServiceError,
+  type UntypedServiceImplementation,
+  type handleUnaryCall,
+} from '@grpc/grpc-js';
+import type { ServiceDefinition as LoadedService, PackageDefinition } from '@grpc/proto-loader';
 import type { Logger } from 'pino';
 import { InvalidParameterError, PlugvisorError } from '../../domain/index.js';
 import type { Caller } from '../../service/index.js';
 import { STATUS_BY_KIND, grpcDetails } from '../errors.js';
-import { jsonToMessage, messageToJson } from '../proto-json.js';
+import { jsonToMessage, messageName, messageToJson } from '../proto-json.js';
 import type { Authenticator } from '../../auth/index.js';
 import { callerFrom, requestIdFrom } from './caller.js';
 
@@ -133,4 +141,33 @@ export function withTolerantDecoders<
 /** True for the marker `withTolerantDecoders` puts in place of bytes it could not decode. */
 export function isUndecodable(request: unknown): boolean {
   return typeof request === 'object' && request !== null && UNDECODABLE in request;
+}
+
+/**
+ * Adds the loaded service `serviceName` to `server`, one unary handler per method, with the
+ * tolerant decoders. Every method of the service must have a use case: a proto method without
+ * one fails at start-up, not at the first call.
+ */
+export function addUnaryService(
+  server: Server,
+  ctx: HandlerContext,
+  serviceName: string,
+  useCases: Readonly<Record<string, UnaryUseCase>>,
+): void {
+  const definition = ctx.defs[serviceName] as LoadedService;
+  const implementation: UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(definition)) {
+    const useCase = useCases[name];
+    if (useCase === undefined) throw new Error(`no handler for ${serviceName}/${name}`);
+    implementation[name] = unaryHandler(
+      ctx,
+      {
+        path: method.path,
+        requestType: messageName(ctx.defs, method.requestType),
+        responseType: messageName(ctx.defs, method.responseType),
+      },
+      useCase,
+    );
+  }
+  server.addService(withTolerantDecoders(definition) as ServiceDefinition, implementation);
 }
