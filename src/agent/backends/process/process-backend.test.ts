@@ -225,7 +225,7 @@ describe('the process backend', () => {
       stdio: 'ignore',
     });
     t.after(() => stranger.kill('SIGKILL'));
-    const identity = await waitForIdentity(stranger.pid!);
+    const identity = await waitForIdentity(stranger.pid!, 'setTimeout(() => {}, 60000)');
     writeState(dataDir, [
       {
         ...ECHO,
@@ -282,8 +282,8 @@ describe('the process backend', () => {
       },
     });
     startedPids.add(lost.pid!);
-    await waitForIdentity(stray.pid!);
-    await waitForIdentity(lost.pid!);
+    await waitForIdentity(stray.pid!, ECHO_SERVER);
+    await waitForIdentity(lost.pid!, ECHO_SERVER);
 
     const { backend } = await newBackend(t, { dataDir });
 
@@ -389,12 +389,16 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): P
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
 
-async function waitForIdentity(pid: number) {
+/**
+ * The identity of `pid` once it runs `expectedArg`: right after fork, until exec, the child still
+ * shows the parent's command line (the test runner's, which has several arguments too), and an
+ * identity read then changes a moment later.
+ */
+async function waitForIdentity(pid: number, expectedArg: string) {
   let identity = await readProcessIdentity(pid);
   await waitFor(async () => {
     identity = await readProcessIdentity(pid);
-    // Right after fork the child may still show the parent's command line.
-    return identity !== undefined && identity.cmdline.length > 1;
+    return identity !== undefined && identity.cmdline.includes(expectedArg);
   });
   return identity!;
 }
