@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import type { Clock } from '../domain/index.js';
-import { openStore, type Store } from '../store/index.js';
 import type { Caller } from './caller.js';
-import { buildServices, type Services } from './index.js';
+import type { Services } from './index.js';
 import { applyLiveness } from './liveness-job.js';
+import { openTestServices, type TestServices } from './test-services.js';
 
 /** A clock the test moves by hand, shared by the services and the liveness job. */
 class ManualClock implements Clock {
@@ -32,20 +28,15 @@ const admin: Caller = { role: 'DOMAIN_ADMIN', domainId: domain_id, requestId: 't
 const TIMEOUT = { heartbeatTimeoutMs: 120_000 };
 
 describe('liveness with real publishes and an injected clock', () => {
-  let dir: string;
-  let store: Store;
+  let opened: TestServices;
   let services: Services;
   const clock = new ManualClock();
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pv-liveness-publish-'));
-    store = await openStore(`sqlite:${join(dir, 'plugvisor.db')}`);
-    services = await buildServices(store, { logger: pino({ level: 'silent' }), clock });
+    opened = await openTestServices({ clock });
+    services = opened.services;
   });
-  after(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => opened.close());
 
   const publish = (hostname: string) =>
     services.supervisors.publish(agent, { name: 'edge', hostname, domain_id, secret_key: 'k-1' });
@@ -53,7 +44,7 @@ describe('liveness with real publishes and an injected clock', () => {
     (await services.supervisors.get(admin, { supervisor_id, domain_id })).state;
   const tick = (ms: number) => {
     clock.advance(ms);
-    return applyLiveness(store.db, { clock, ...TIMEOUT });
+    return applyLiveness(services.store.db, { clock, ...TIMEOUT });
   };
 
   it('disconnects a silent ENABLED supervisor, and its next publish brings it back to ENABLED', async () => {

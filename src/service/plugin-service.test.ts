@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { parseCatalog } from '../catalog/index.js';
 import { PermissionDeniedError } from '../domain/index.js';
-import { openStore } from '../store/index.js';
 import type { Caller } from './caller.js';
-import { buildServices, type Services } from './index.js';
+import type { Services } from './index.js';
+import { openTestServices, type TestServices } from './test-services.js';
 
 const SYSTEM: Caller = { role: 'SYSTEM', domainId: undefined, requestId: 't' };
 const CATALOG = parseCatalog(`
@@ -17,20 +13,13 @@ plugins:
 `);
 
 describe('PluginService', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pv-plugin-service-'));
+  let opened: TestServices;
   let services: Services;
   before(async () => {
-    const store = await openStore(`sqlite:${join(dir, 'pv.db')}`);
-    services = await buildServices(store, {
-      logger: pino({ level: 'silent' }),
-      catalog: CATALOG,
-      installTimeoutMs: 5000,
-    });
+    opened = await openTestServices({ catalog: CATALOG, installTimeoutMs: 5000 });
+    services = opened.services;
   });
-  after(async () => {
-    await services.store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => opened.close());
 
   async function enabledSupervisor(domain_id: string, hostname: string): Promise<string> {
     const s = await services.supervisors.publish(SYSTEM, { name: hostname, hostname, domain_id });

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { parseCatalog } from '../catalog/index.js';
 import { InvalidParameterError, type InstalledPlugin } from '../domain/index.js';
-import { openStore } from '../store/index.js';
 import type { Caller } from './caller.js';
-import { buildServices, type Services } from './index.js';
+import type { Services } from './index.js';
+import { openTestServices, type TestServices } from './test-services.js';
 
 const SYSTEM: Caller = { role: 'SYSTEM', domainId: undefined, requestId: 't' };
 const CATALOG = parseCatalog(`
@@ -22,20 +18,13 @@ const ECHO = { plugin_id: 'plugin-echo', version: '1.0.0' };
  * the control plane changed its mind arrives after the change, carrying the old revision.
  */
 describe('publish reports against the desired revision', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pv-report-revision-'));
+  let opened: TestServices;
   let services: Services;
   before(async () => {
-    const store = await openStore(`sqlite:${join(dir, 'pv.db')}`);
-    services = await buildServices(store, {
-      logger: pino({ level: 'silent' }),
-      catalog: CATALOG,
-      installTimeoutMs: 5000,
-    });
+    opened = await openTestServices({ catalog: CATALOG, installTimeoutMs: 5000 });
+    services = opened.services;
   });
-  after(async () => {
-    await services.store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => opened.close());
 
   /** A registered supervisor running an ACTIVE plugin-echo at revision 1, in its own domain. */
   async function activeInstance(

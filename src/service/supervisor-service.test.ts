@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import {
   InstalledPluginExistError,
   PermissionDeniedError,
@@ -8,22 +7,23 @@ import {
   SupervisorStateError,
   SupervisorUpdateError,
 } from '../domain/index.js';
-import { InstalledPluginRepository, openStore, type Store } from '../store/index.js';
+import { InstalledPluginRepository } from '../store/index.js';
 import type { Caller } from './caller.js';
-import { buildServices, type Services } from './index.js';
+import type { Services } from './index.js';
+import { openTestServices, type TestServices } from './test-services.js';
 
 const caller: Caller = { role: 'SYSTEM', domainId: undefined, requestId: 'test' };
 const domain_id = 'domain-test';
 
 describe('supervisor service', () => {
-  let store: Store;
+  let opened: TestServices;
   let services: Services;
 
   before(async () => {
-    store = await openStore('sqlite::memory:');
-    services = await buildServices(store, { logger: pino({ level: 'silent' }) });
+    opened = await openTestServices();
+    services = opened.services;
   });
-  after(() => store.close());
+  after(() => opened.close());
 
   it('creates one PENDING supervisor per hostname and returns it on later publishes', async () => {
     const request = { name: 'a', hostname: 'host-a', domain_id, secret_key: 's3cret' };
@@ -102,7 +102,7 @@ describe('supervisor service', () => {
       hostname: 'host-d',
       domain_id,
     });
-    const repo = new InstalledPluginRepository(store.db);
+    const repo = new InstalledPluginRepository(services.store.db);
     await repo.insert({
       supervisor_id: s.supervisor_id,
       plugin_id: 'plugin-x',
