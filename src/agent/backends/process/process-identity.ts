@@ -25,10 +25,23 @@ export async function readProcessIdentity(pid: number): Promise<ProcessIdentity 
   return { pid, startTime: stat.startTime, cmdline: cmdline.split('\0').filter((a) => a !== '') };
 }
 
-/** Whether the process recorded as `recorded` is still alive as the very same process. */
+/**
+ * Whether the process recorded as `recorded` is still alive as the very same process. A process
+ * that is exiting shows an empty command line for a moment before it becomes a zombie; with the
+ * same pid and start time it is still that process (pid and start time alone identify a process
+ * on Linux), so it counts as alive until it is really gone.
+ */
 export async function isSameProcessAlive(recorded: ProcessIdentity): Promise<boolean> {
   const current = await readProcessIdentity(recorded.pid);
-  return current !== undefined && sameIdentity(current, recorded);
+  return current !== undefined && isStillProcess(current, recorded);
+}
+
+/** Whether `current` (read from /proc now) is the process recorded as `recorded`, maybe exiting. */
+export function isStillProcess(current: ProcessIdentity, recorded: ProcessIdentity): boolean {
+  if (current.cmdline.length === 0) {
+    return current.pid === recorded.pid && current.startTime === recorded.startTime;
+  }
+  return sameIdentity(current, recorded);
 }
 
 /** Whether two identities name the same process. */
